@@ -1,0 +1,3 @@
+from lockrisk.cli import main
+
+main()

@@ -1,0 +1,121 @@
+"""Explain each change: who requires it, how loosely, and whether the move was forced."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from lockrisk.diff import Change
+from lockrisk.errors import VersionError
+from lockrisk.graph import Graph
+from lockrisk.model import Requirement
+from lockrisk.versions import scheme_for
+from lockrisk.versions.scheme import Constraint, Scheme
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Dependent:
+    name: str
+    version: str
+    requirement: str  # as written; a bare name shows as the ecosystem's "any" (">= 0", "*")
+    floor_only: bool
+    admits_old: bool | None = None  # does this requirement still allow the old version?
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Finding:
+    change: Change
+    direct: bool
+    forced: bool
+    forced_by: tuple[str, ...]  # who excludes the old version ("sidekiq >= 8", "Gemfile ~> 8.1")
+    floor_only: bool
+    dependents: tuple[Dependent, ...]
+    direct_requirements: tuple[Requirement, ...]  # the project's own requirements on it
+    paths: tuple[tuple[str, ...], ...]  # chains of names from the package up to the manifest
+    family: str | None = None
+    family_members: tuple[str, ...] = ()
+    assessment: Any = None  # lockrisk.weigh.Assessment, filled by weigh
+    pin: Any = None  # lockrisk.suggest.PinSuggestion, filled by suggest
+    registry: Any = None  # lockrisk.registry facts, filled online
+    notes: tuple[str, ...] = field(default_factory=tuple)
+
+    @property
+    def key(self) -> str:
+        return self.change.key
+
+    @property
+    def name(self) -> str:
+        return self.change.name
+
+
+def _constraint(scheme: Scheme, text: str) -> Constraint | None:
+    try:
+        return scheme.constraint(text)
+    except VersionError:
+        return None
+
+
+def _admits(c: Constraint | None, version: str) -> bool | None:
+    if c is None:
+        return None
+    try:
+        return c.admits(version)
+    except VersionError:
+        return None
+
+
+def manifest_label(graph: Graph) -> str:
+    return "Gemfile" if graph.lockfile.ecosystem == "rubygems" else "pyproject.toml"
+
+
+def analyse_change(change: Change, graph: Graph, old_graph: Graph | None = None) -> Finding:
+    """Dependents with their requirements, forced or floated, floor-only, and chains to the manifest."""
+    scheme = scheme_for(graph.lockfile.ecosystem)
+    old_version = change.old.version if change.old else None
+    dependents: list[Dependent] = []
+    forced_by: list[str] = []
+    floor_flags: list[bool] = []
+    for edge in graph.dependents(change.key):
+        text = edge.requirement.constraint
+        c = _constraint(scheme, text)
+        floor = c.is_floor_only() if c is not None else False
+        admits_old = _admits(c, old_version) if old_version else None
+        dependents.append(Dependent(name=edge.parent.name, version=edge.parent.version,
+                                    requirement=text or scheme.any_version,
+                                    floor_only=floor, admits_old=admits_old))
+        floor_flags.append(floor)
+        if admits_old is False:
+            forced_by.append(f"{edge.parent.name} {edge.parent.version} requires {text}")
+    label = manifest_label(graph)
+    own = tuple(graph.direct.get(change.key, ()))
+    for req in own:
+        c = _constraint(scheme, req.constraint)
+        floor_flags.append(c.is_floor_only() if c is not None else False)
+        if old_version and _admits(c, old_version) is False:
+            forced_by.append(f"{label} requires {req.constraint}")
+    new_version = change.new.version if change.new else None
+    if old_graph is not None and new_version and own:
+        for req in old_graph.direct.get(change.key, ()):
+            c = _constraint(scheme, req.constraint)
+            if _admits(c, new_version) is False and req.constraint not in {r.constraint for r in own}:
+                now = ", ".join(r.constraint or scheme.any_version for r in own)
+                forced_by.append(f"{label} changed its requirement from {req.constraint} to {now}")
+    names = {p.key: p.name for p in graph.packages.values()}
+    paths = tuple(
+        tuple([*(names.get(k, k) for k in chain), label]) for chain in graph.chains_to_direct(change.key)
+    )
+    moved = change.jump.kind not in ("added", "removed", "source")
+    return Finding(
+        change=change,
+        direct=bool(own),
+        forced=bool(forced_by) and moved,
+        forced_by=tuple(forced_by),
+        floor_only=bool(floor_flags) and all(floor_flags),
+        dependents=tuple(dependents),
+        direct_requirements=own,
+        paths=paths,
+    )
+
+
+def analyse(changes: list[Change], graph: Graph, old_graph: Graph | None = None) -> list[Finding]:
+    return [analyse_change(c, graph, old_graph) for c in changes]

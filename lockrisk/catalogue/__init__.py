@@ -1,0 +1,1 @@
+"""The blast-radius catalogue and the known breakages, shipped as TOML data."""

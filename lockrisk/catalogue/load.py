@@ -1,0 +1,111 @@
+"""Load and validate the catalogue data files (once per process)."""
+
+from __future__ import annotations
+
+import functools
+from dataclasses import dataclass
+from importlib import resources
+from typing import Any
+
+from lockrisk.errors import LockriskError
+
+TIERS = ("runtime-critical", "runtime", "build", "test", "development", "docs")
+ECOSYSTEMS = ("rubygems", "pypi")
+
+
+class CatalogueError(LockriskError):
+    """A catalogue data file is invalid (a packaging bug, caught by the tests)."""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class TierEntry:
+    tier: str
+    reason: str
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Breakage:
+    ecosystem: str
+    package: str
+    versions: str
+    dependent: str
+    dependent_versions: str
+    fixed_in: str | None
+    summary: str
+    source: str
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "package": self.package,
+            "versions": self.versions,
+            "dependent": self.dependent,
+            "dependent_versions": self.dependent_versions,
+            "fixed_in": self.fixed_in,
+            "summary": self.summary,
+            "source": self.source,
+        }
+
+
+def _read(name: str) -> dict[str, Any]:
+    from lockrisk.tomlload import loads
+
+    text = resources.files("lockrisk.catalogue").joinpath(name).read_text(encoding="utf-8")
+    return loads(text, f"lockrisk/catalogue/{name}")
+
+
+@functools.lru_cache(maxsize=None)
+def tiers(ecosystem: str) -> dict[str, TierEntry]:
+    if ecosystem not in ECOSYSTEMS:
+        raise CatalogueError(f"unknown ecosystem {ecosystem!r}")
+    name = f"{ecosystem}.toml"
+    doc = _read(name)
+    if doc.get("schema") != 1 or doc.get("ecosystem") != ecosystem:
+        raise CatalogueError("expected schema = 1 and a matching ecosystem", path=name)
+    out: dict[str, TierEntry] = {}
+    for key, value in doc.get("packages", {}).items():
+        if not isinstance(value, dict) or value.get("tier") not in TIERS:
+            raise CatalogueError(f"packages.{key}: tier must be one of {', '.join(TIERS)}", path=name)
+        reason = value.get("reason")
+        if not isinstance(reason, str) or not reason.strip():
+            raise CatalogueError(f"packages.{key}: needs a reason", path=name)
+        if ecosystem == "pypi":
+            from lockrisk.names import pypi_key
+
+            if pypi_key(key) != key:
+                raise CatalogueError(f"packages.{key}: pypi keys must be normalized ({pypi_key(key)})", path=name)
+        out[key] = TierEntry(tier=value["tier"], reason=reason.strip())
+    return out
+
+
+@functools.lru_cache(maxsize=None)
+def breakages() -> tuple[Breakage, ...]:
+    from lockrisk.versions import scheme_for
+
+    doc = _read("breakages.toml")
+    if doc.get("schema") != 1:
+        raise CatalogueError("expected schema = 1", path="breakages.toml")
+    out = []
+    for i, raw in enumerate(doc.get("breakage", [])):
+        where = f"breakage[{i}]"
+        for field in ("ecosystem", "package", "versions", "dependent", "dependent_versions", "summary", "source"):
+            if not isinstance(raw.get(field), str) or not raw[field].strip():
+                raise CatalogueError(f"{where}.{field}: expected a non-empty string", path="breakages.toml")
+        if raw["ecosystem"] not in ECOSYSTEMS:
+            raise CatalogueError(f"{where}.ecosystem: unknown {raw['ecosystem']!r}", path="breakages.toml")
+        if not raw["source"].startswith("https://"):
+            raise CatalogueError(f"{where}.source: expected an https link", path="breakages.toml")
+        scheme = scheme_for(raw["ecosystem"])
+        try:
+            scheme.constraint(raw["versions"])
+            scheme.constraint(raw["dependent_versions"])
+            if raw.get("fixed_in") is not None:
+                scheme.parse(str(raw["fixed_in"]))
+        except LockriskError as exc:
+            raise CatalogueError(f"{where}: {exc.message}", path="breakages.toml") from None
+        out.append(Breakage(
+            ecosystem=raw["ecosystem"], package=raw["package"], versions=raw["versions"],
+            dependent=raw["dependent"], dependent_versions=raw["dependent_versions"],
+            fixed_in=str(raw["fixed_in"]) if raw.get("fixed_in") is not None else None,
+            summary=raw["summary"].strip(), source=raw["source"],
+        ))
+    return tuple(out)

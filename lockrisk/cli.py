@@ -1,0 +1,116 @@
+"""Command line: thin typer commands over the functions in lockrisk.commands.
+
+Every LockriskError becomes one line, `lockrisk: error: FILE:LINE: message`, and exit
+status 2; a traceback is shown only with --debug.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+
+from lockrisk import __version__
+from lockrisk.commands import DiffOptions, WhyOptions, run_diff, run_why
+from lockrisk.errors import LockriskError
+
+app = typer.Typer(
+    name="lockrisk",
+    help="Find the risky major-version jumps in a lockfile diff, and the ceiling that would have stopped them.",
+    add_completion=False,
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    rich_markup_mode=None,
+)
+
+FormatOpt = Annotated[
+    Optional[str],
+    typer.Option("--format", "-f", help="table (default on a terminal), text, json, markdown or sarif."),
+]
+OutputOpt = Annotated[Optional[Path], typer.Option("--output", "-o", help="Write the report to this file (atomically).")]
+FailOnOpt = Annotated[
+    Optional[str],
+    typer.Option("--fail-on", help="Exit 1 when a finding reaches this severity: critical, high, medium, low or info."),
+]
+AllOpt = Annotated[bool, typer.Option("--all", help="List every change, not only the notable ones.")]
+ConfigOpt = Annotated[Optional[Path], typer.Option("--config", help="Settings file (default: .lockrisk.toml or [tool.lockrisk]).")]
+DebugOpt = Annotated[bool, typer.Option("--debug", help="Show a traceback on errors.")]
+
+
+def _version(value: bool) -> None:
+    if value:
+        print(f"lockrisk {__version__}")
+        raise typer.Exit(0)
+
+
+@app.callback()
+def _root(
+    debug: DebugOpt = False,
+    version: Annotated[bool, typer.Option("--version", callback=_version, is_eager=True, help="Print the version.")] = False,
+) -> None:
+    """lockrisk: read a lockfile diff the way a careful reviewer would."""
+
+
+@app.command()
+def diff(
+    paths: Annotated[Optional[list[str]], typer.Argument(help="OLD NEW lockfiles, or with --base: lockfiles to compare (default: every changed one).")] = None,
+    base: Annotated[Optional[str], typer.Option("--base", help="Git revision of the old side.")] = None,
+    head: Annotated[Optional[str], typer.Option("--head", help="Git revision of the new side (default: the working tree).")] = None,
+    fmt: FormatOpt = None,
+    output: OutputOpt = None,
+    fail_on: FailOnOpt = None,
+    show_all: AllOpt = False,
+    config: ConfigOpt = None,
+    debug: DebugOpt = False,
+) -> None:
+    """Compare two lockfiles (or two git revisions) and explain every major-version jump."""
+    options = DiffOptions(paths=list(paths or []), base=base, head=head, fmt=fmt, output=output, fail_on=fail_on,
+                          show_all=show_all, config=config)
+    raise typer.Exit(run_diff(options))
+
+
+@app.command()
+def why(
+    name: Annotated[str, typer.Argument(help="Package name.")],
+    lockfile: Annotated[Optional[Path], typer.Argument(help="Lockfile (default: Gemfile.lock or poetry.lock here).")] = None,
+    fmt: FormatOpt = None,
+    debug: DebugOpt = False,
+) -> None:
+    """Show who requires NAME, with which requirement, and the chains up to the project's own requirements."""
+    raise typer.Exit(run_why(WhyOptions(name=name, lockfile=lockfile, fmt=fmt)))
+
+
+def main(argv: list[str] | None = None) -> None:
+    args = list(sys.argv[1:] if argv is None else argv)
+    debug = "--debug" in args
+    try:
+        code = app(args=args, prog_name="lockrisk", standalone_mode=False)
+    except LockriskError as exc:
+        if debug:
+            import traceback
+
+            traceback.print_exc()
+        print(f"lockrisk: error: {exc.located()}", file=sys.stderr)
+        sys.exit(2)
+    except KeyboardInterrupt:
+        print("lockrisk: interrupted", file=sys.stderr)
+        sys.exit(130)
+    except BrokenPipeError:
+        sys.exit(0)
+    except Exception as exc:
+        if hasattr(exc, "show") and hasattr(exc, "exit_code"):  # click's usage errors (typer vendors click)
+            exc.show()
+            sys.exit(2)
+        # a bug: still one line, with the traceback behind --debug
+        if debug:
+            raise
+        print(f"lockrisk: error: internal error: {type(exc).__name__}: {exc} (rerun with --debug for a traceback)",
+              file=sys.stderr)
+        sys.exit(2)
+    sys.exit(code if isinstance(code, int) else 0)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

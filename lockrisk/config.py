@@ -1,0 +1,159 @@
+"""Project settings: `.lockrisk.toml`, or `[tool.lockrisk]` in pyproject.toml.
+
+```toml
+fail-on = "high"          # exit 1 when a finding reaches this severity
+pin-at = "high"           # suggest pins for floated findings at or above this severity
+index-url = "https://pypi.example/simple"
+
+[catalogue]               # additions and overrides of the blast-radius catalogue
+connection_pool = "runtime-critical"
+internal-client = { tier = "runtime", reason = "our own API client" }
+
+[[ignore]]
+name = "minitest"
+reason = "we run minitest 6 already in CI"
+until = 2027-01-31        # optional; an expired ignore stops applying and warns
+```
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from lockrisk.errors import ConfigError, LockriskError
+
+TIERS = ("runtime-critical", "runtime", "build", "test", "development", "docs")
+SEVERITIES = ("critical", "high", "medium", "low", "info")
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Ignore:
+    name: str
+    reason: str
+    until: dt.date | None = None
+    lockfile: str | None = None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class CatalogueEntry:
+    tier: str
+    reason: str
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Settings:
+    path: str | None = None
+    fail_on: str | None = None
+    pin_at: str = "high"
+    index_url: str | None = None
+    catalogue: dict[str, CatalogueEntry] = field(default_factory=dict)
+    ignores: tuple[Ignore, ...] = ()
+    notes: tuple[str, ...] = ()
+
+    def active_ignore(self, name: str, key: str, lockfile: str, today: dt.date | None = None) -> Ignore | None:
+        today = today or dt.date.today()
+        for ig in self.ignores:
+            if ig.name not in (name, key):
+                continue
+            if ig.lockfile and ig.lockfile != lockfile:
+                continue
+            if ig.until is not None and ig.until < today:
+                continue
+            return ig
+        return None
+
+
+def _severity(value: Any, key: str, path: str) -> str:
+    if value not in SEVERITIES:
+        raise ConfigError(f"{key}: expected one of {', '.join(SEVERITIES)}, got {value!r}", path=path)
+    return value
+
+
+def settings_from_table(table: dict[str, Any], path: str, today: dt.date | None = None) -> Settings:
+    today = today or dt.date.today()
+    known = {"fail-on", "pin-at", "index-url", "catalogue", "ignore"}
+    unknown = sorted(set(table) - known)
+    notes: list[str] = []
+    if unknown:
+        notes.append(f"{path}: unknown settings ignored: {', '.join(unknown)}")
+    fail_on = _severity(table["fail-on"], "fail-on", path) if "fail-on" in table else None
+    pin_at = _severity(table.get("pin-at", "high"), "pin-at", path)
+    index_url = table.get("index-url")
+    if index_url is not None and not isinstance(index_url, str):
+        raise ConfigError("index-url: expected a string", path=path)
+    catalogue: dict[str, CatalogueEntry] = {}
+    raw_cat = table.get("catalogue", {})
+    if not isinstance(raw_cat, dict):
+        raise ConfigError("catalogue: expected a table", path=path)
+    for name, value in raw_cat.items():
+        if isinstance(value, str):
+            value = {"tier": value}
+        if not isinstance(value, dict) or value.get("tier") not in TIERS:
+            raise ConfigError(f"catalogue.{name}: tier must be one of {', '.join(TIERS)}", path=path)
+        catalogue[name] = CatalogueEntry(tier=value["tier"], reason=str(value.get("reason", "set in project settings")))
+    ignores: list[Ignore] = []
+    raw_ignores = table.get("ignore", [])
+    if not isinstance(raw_ignores, list):
+        raise ConfigError("ignore: expected an array of tables ([[ignore]])", path=path)
+    for i, item in enumerate(raw_ignores):
+        if not isinstance(item, dict) or not isinstance(item.get("name"), str):
+            raise ConfigError(f"ignore[{i}]: needs a name", path=path)
+        if not isinstance(item.get("reason"), str) or not item["reason"].strip():
+            raise ConfigError(f"ignore[{i}] ({item['name']}): needs a reason", path=path)
+        until = item.get("until")
+        if isinstance(until, str):
+            try:
+                until = dt.date.fromisoformat(until)
+            except ValueError:
+                raise ConfigError(f"ignore[{i}].until: expected a date like 2027-01-31", path=path) from None
+        if until is not None and not isinstance(until, dt.date):
+            raise ConfigError(f"ignore[{i}].until: expected a date like 2027-01-31", path=path)
+        if isinstance(until, dt.datetime):
+            until = until.date()
+        ig = Ignore(name=item["name"], reason=item["reason"], until=until, lockfile=item.get("lockfile"))
+        if until is not None and until < today:
+            notes.append(f"{path}: the ignore for {ig.name} expired on {until.isoformat()} and no longer applies")
+        ignores.append(ig)
+    return Settings(path=path, fail_on=fail_on, pin_at=pin_at, index_url=index_url, catalogue=catalogue,
+                    ignores=tuple(ignores), notes=tuple(notes))
+
+
+def load_settings(explicit: Path | None, cwd: Path, lockfile_paths: list[str] | None = None) -> Settings:
+    """Settings from --config, else .lockrisk.toml or [tool.lockrisk] here or beside a lockfile."""
+    from lockrisk.tomlload import loads
+
+    def read(path: Path) -> dict[str, Any]:
+        try:
+            text = path.read_text(encoding="utf-8")
+        except FileNotFoundError:
+            raise ConfigError("no such settings file", path=str(path)) from None
+        except (UnicodeDecodeError, IsADirectoryError):
+            raise ConfigError("not a UTF-8 TOML file", path=str(path)) from None
+        return loads(text, str(path))
+
+    if explicit is not None:
+        doc = read(explicit)
+        table = doc.get("tool", {}).get("lockrisk", doc) if explicit.name == "pyproject.toml" else doc
+        return settings_from_table(table, str(explicit))
+    places = [cwd] + [(cwd / p).parent for p in (lockfile_paths or [])]
+    seen: set[Path] = set()
+    for place in places:
+        if place in seen:
+            continue
+        seen.add(place)
+        dotfile = place / ".lockrisk.toml"
+        if dotfile.is_file():
+            return settings_from_table(read(dotfile), str(dotfile))
+        pyproject = place / "pyproject.toml"
+        if pyproject.is_file():
+            try:
+                doc = read(pyproject)
+            except LockriskError:
+                continue  # an unreadable pyproject is reported by the parser that needs it
+            tool = doc.get("tool", {})
+            if isinstance(tool, dict) and isinstance(tool.get("lockrisk"), dict):
+                return settings_from_table(tool["lockrisk"], f"{pyproject} [tool.lockrisk]")
+    return Settings()

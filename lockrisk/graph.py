@@ -1,0 +1,94 @@
+"""The dependency graph of one lockfile, with reverse edges."""
+
+from __future__ import annotations
+
+from collections import deque
+from dataclasses import dataclass
+
+from lockrisk.model import Lockfile, Package, Requirement
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Edge:
+    parent: Package
+    requirement: Requirement
+
+
+class Graph:
+    """Forward and reverse edges keyed by canonical name."""
+
+    def __init__(self, lockfile: Lockfile) -> None:
+        self.lockfile = lockfile
+        self.packages = lockfile.packages
+        self.reverse: dict[str, list[Edge]] = {}
+        for package in lockfile.packages.values():
+            for req in package.requires:
+                self.reverse.setdefault(req.key, []).append(Edge(parent=package, requirement=req))
+        self.direct: dict[str, list[Requirement]] = {}
+        for req in lockfile.direct:
+            self.direct.setdefault(req.key, []).append(req)
+
+    @classmethod
+    def from_lockfile(cls, lockfile: Lockfile) -> "Graph":
+        return cls(lockfile)
+
+    def dependents(self, key: str) -> list[Edge]:
+        """Locked packages that require `key`, each with its requirement, sorted by name."""
+        return sorted(self.reverse.get(key, ()), key=lambda e: (e.parent.key, e.requirement.constraint))
+
+    def is_direct(self, key: str) -> bool:
+        return key in self.direct
+
+    def _shortest_up(self, start: str) -> list[str] | None:
+        """Shortest chain of keys from `start` up to a direct requirement, start first."""
+        if self.is_direct(start):
+            return [start]
+        previous: dict[str, str] = {start: ""}
+        queue = deque([start])
+        while queue:
+            key = queue.popleft()
+            for edge in self.dependents(key):
+                parent = edge.parent.key
+                if parent in previous:
+                    continue
+                previous[parent] = key
+                if self.is_direct(parent):
+                    chain = [parent]
+                    while chain[-1] != start:
+                        chain.append(previous[chain[-1]])
+                    return chain[::-1]
+                queue.append(parent)
+        return None
+
+    def chains_to_direct(self, key: str, limit: int = 12) -> list[list[str]]:
+        """Chains from `key` up to the project's direct requirements, one through each dependent.
+
+        Each chain lists canonical keys from the package itself to a direct requirement,
+        e.g. ["connection_pool", "sidekiq"]; the package alone when it is itself direct.
+        """
+        chains: list[list[str]] = []
+        if self.is_direct(key):
+            chains.append([key])
+        for edge in self.dependents(key):
+            if len(chains) >= limit:
+                break
+            up = self._shortest_up(edge.parent.key)
+            if up is not None:
+                chain = [key, *up]
+                if chain not in chains:
+                    chains.append(chain)
+        return chains
+
+    def reachable_from(self, roots: list[str]) -> set[str]:
+        """Every key reachable downwards from `roots` (the roots included)."""
+        seen: set[str] = set()
+        stack = list(roots)
+        while stack:
+            key = stack.pop()
+            if key in seen:
+                continue
+            seen.add(key)
+            package = self.packages.get(key)
+            if package is not None:
+                stack.extend(r.key for r in package.requires if r.key not in seen)
+        return seen

@@ -1,0 +1,95 @@
+"""Gemfile groups, read as text (the Gemfile is Ruby; it is never executed).
+
+Understands `group :a, :b do ... end` blocks (nested in other blocks), and the
+`group:` / `groups:` / `:group =>` options of a `gem` line. Anything dynamic
+(a gem name built at run time) is left out, and a gem named in several places
+collects every group it appears in.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import replace
+
+from lockrisk.model import Lockfile, Requirement
+
+DEFAULT_GROUP = "default"
+
+_GEM = re.compile(r"""^\s*gem\s*\(?\s*(["'])([^"']+)\1(.*)$""")
+_GROUP_BLOCK = re.compile(r"^\s*group\s*\(?\s*(.*?)\)?\s+do\s*(\|[^|]*\|)?\s*$")
+_SYMBOLS = re.compile(r""":(\w+)|["'](\w+)["']""")
+_GROUP_OPTION = re.compile(r"""(?:\b(?:group|groups)\s*:|:groups?\s*=>)\s*(\[[^\]]*\]|:\w+|["']\w+["'])""")
+_OPENS_BLOCK = re.compile(r"(\bdo\s*(\|[^|]*\|)?\s*$)|^\s*(if|unless|case|while|until|begin|def|class|module)\b")
+_END = re.compile(r"^\s*end\b")
+
+
+def _strip_comment(line: str) -> str:
+    out, quote = [], None
+    for ch in line:
+        if quote:
+            if ch == quote:
+                quote = None
+        elif ch in "\"'":
+            quote = ch
+        elif ch == "#":
+            break
+        out.append(ch)
+    return "".join(out)
+
+
+def _symbols(text: str) -> list[str]:
+    return [a or b for a, b in _SYMBOLS.findall(text)]
+
+
+def read_gemfile_groups(text: str) -> tuple[dict[str, tuple[str, ...]], dict[str, int]]:
+    """Gem name -> groups it is declared in, and gem name -> line of its first `gem` line."""
+    stack: list[list[str] | None] = []  # one entry per open block: its groups, or None for other blocks
+    groups: dict[str, list[str]] = {}
+    lines: dict[str, int] = {}
+    for lineno, raw in enumerate(text.splitlines(), start=1):
+        line = _strip_comment(raw).rstrip()
+        if not line.strip():
+            continue
+        if _END.match(line):
+            if stack:
+                stack.pop()
+            continue
+        m = _GROUP_BLOCK.match(line)
+        if m:
+            stack.append(_symbols(m.group(1)))
+            continue
+        gem = _GEM.match(line)
+        if gem:
+            name, rest = gem.group(2), gem.group(3)
+            declared = [g for entry in stack if entry for g in entry]
+            for opt in _GROUP_OPTION.findall(rest):
+                declared.extend(_symbols(opt))
+            seen = groups.setdefault(name, [])
+            for g in declared or [DEFAULT_GROUP]:
+                if g not in seen:
+                    seen.append(g)
+            lines.setdefault(name, lineno)
+            if re.search(r"\bdo\s*(\|[^|]*\|)?\s*$", line):
+                stack.append(None)
+            continue
+        if _OPENS_BLOCK.search(line) and not re.search(r"\bend\s*$", line):
+            stack.append(None)
+    return {k: tuple(v) for k, v in groups.items()}, lines
+
+
+def apply_gemfile_groups(lockfile: Lockfile, data: bytes, manifest_path: str) -> Lockfile:
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError:
+        note = f"{manifest_path} is not UTF-8 text: groups unknown, every package treated as runtime"
+        return replace(lockfile, notes=lockfile.notes + (note,))
+    groups, _ = read_gemfile_groups(text)
+    if not groups:
+        note = f"{manifest_path} names no gems that could be read: every package treated as runtime"
+        return replace(lockfile, notes=lockfile.notes + (note,))
+    direct = tuple(
+        Requirement(name=r.name, key=r.key, constraint=r.constraint, markers=r.markers, optional=r.optional,
+                    groups=groups.get(r.name, (DEFAULT_GROUP,)), line=r.line)
+        for r in lockfile.direct
+    )
+    return replace(lockfile, direct=direct)

@@ -1,0 +1,72 @@
+"""The format-neutral model every parser produces.
+
+Versions and constraints stay raw text here; `lockrisk.versions` parses them only
+where analysis needs them, which keeps diffs of very large lockfiles fast.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Literal, Mapping
+
+Ecosystem = Literal["rubygems", "pypi"]
+SourceKind = Literal["registry", "git", "path", "url", "file", "directory", "plugin"]
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Source:
+    kind: SourceKind
+    url: str | None = None
+    revision: str | None = None
+    ref: str | None = None
+
+    def describe(self) -> str:
+        if self.kind == "registry":
+            return f"registry {self.url}" if self.url else "registry"
+        bits = [self.kind, self.url or ""]
+        if self.ref:
+            bits.append(f"({self.ref})")
+        if self.revision:
+            bits.append(f"@ {self.revision[:12]}")
+        return " ".join(b for b in bits if b)
+
+
+DEFAULT_SOURCE = Source(kind="registry")
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Requirement:
+    """A requirement one package (or the project) places on another."""
+
+    name: str
+    key: str
+    constraint: str  # raw text as written; "" means any version
+    markers: str | None = None
+    optional: bool = False
+    groups: tuple[str, ...] = ()  # for the project's own requirements: the manifest groups naming it
+    line: int | None = None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Package:
+    name: str
+    key: str
+    version: str
+    source: Source = DEFAULT_SOURCE
+    platforms: tuple[str, ...] = ()
+    requires: tuple[Requirement, ...] = ()
+    groups: tuple[str, ...] = ()  # as recorded by the lockfile itself (poetry 2.1), else empty
+    line: int | None = None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Lockfile:
+    path: str
+    ecosystem: Ecosystem
+    format_version: str | None
+    packages: Mapping[str, Package]
+    direct: tuple[Requirement, ...] = ()
+    notes: tuple[str, ...] = ()
+    tool_version: str | None = None  # version of Bundler / Poetry that wrote it, where recorded
+    extra_versions: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    """Other versions locked for the same key (poetry marker splits): key -> versions."""

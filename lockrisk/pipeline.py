@@ -1,0 +1,110 @@
+"""From lockfile pairs to a Report: parse, graph, diff, analyse (and weigh when available).
+
+This is the one place that strings the stages together; the CLI and the GitHub
+command both call it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable
+
+from lockrisk.analyse import Finding, analyse
+from lockrisk.diff import diff_lockfiles
+from lockrisk.errors import LockriskError
+from lockrisk.graph import Graph
+from lockrisk.model import Lockfile
+from lockrisk.parsers import load_path, parse_lockfile
+from lockrisk.report import LockfileSummary, Report
+from lockrisk.weigh import weigh_findings
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class LockfilePair:
+    path: str  # how the lockfile is named in the report
+    old: Lockfile
+    new: Lockfile
+    base: str
+    head: str
+
+
+def pair_from_files(old: Path, new: Path) -> LockfilePair:
+    a = load_path(old)
+    b = load_path(new)
+    if a.ecosystem != b.ecosystem:
+        raise LockriskError(f"cannot compare a {a.ecosystem} lockfile with a {b.ecosystem} one", path=str(new))
+    return LockfilePair(path=str(new), old=a, new=b, base=str(old), head=str(new))
+
+
+def pairs_from_git(cwd: Path, base: str, head: str | None, paths: list[str]) -> tuple[list[LockfilePair], list[str]]:
+    """Lockfile pairs between two revisions (head None = the working tree), and notes."""
+    from lockrisk.gitsource import GitRepo
+
+    repo = GitRepo(cwd)
+    base_commit = repo.resolve(base)
+    head_commit = repo.resolve(head) if head else None
+    notes: list[str] = []
+    if paths:
+        relpaths = [repo.relative(p) for p in paths]
+    else:
+        relpaths = repo.lockfiles_changed(base_commit, head_commit)
+        if not relpaths:
+            notes.append(f"no Gemfile.lock or poetry.lock changed between {base} and {head or 'the working tree'}")
+    pairs = []
+    for rel in relpaths:
+        parent = rel.rsplit("/", 1)[0] + "/" if "/" in rel else ""
+
+        def reader(commit: str | None) -> Callable[[str], bytes | None]:
+            if commit is None:
+                return lambda name: repo.read_worktree(parent + name)
+            return lambda name: repo.show(commit, parent + name)
+
+        old_data = repo.show(base_commit, rel)
+        new_data = repo.show(head_commit, rel) if head_commit else repo.read_worktree(rel)
+        head_label = head or "working tree"
+        if old_data is None and new_data is None:
+            raise LockriskError(f"not found at {base} nor in {head_label}", path=rel)
+        if new_data is None:
+            notes.append(f"{rel} was deleted in {head_label}")
+            continue
+        new_lock = parse_lockfile(new_data, rel, reader(head_commit))
+        if old_data is None:
+            notes.append(f"{rel} is new in {head_label}: every package counts as added")
+            old_lock = Lockfile(path=rel, ecosystem=new_lock.ecosystem, format_version=None, packages={})
+        else:
+            old_lock = parse_lockfile(old_data, f"{rel}@{base}", reader(base_commit))
+        pairs.append(LockfilePair(path=rel, old=old_lock, new=new_lock, base=base, head=head_label))
+    return pairs, notes
+
+
+def findings_for(pair: LockfilePair, settings=None) -> list[Finding]:
+    graph = Graph.from_lockfile(pair.new)
+    changes = diff_lockfiles(pair.old, pair.new)
+    findings = analyse(changes, graph, Graph.from_lockfile(pair.old))
+    return weigh_findings(findings, graph, pair.old, settings=settings)
+
+
+def build_report(command: str, pairs: list[LockfilePair], notes: list[str] | None = None, settings=None) -> Report:
+    findings: list[Finding] = []
+    all_notes: list[str] = list(notes or [])
+    summaries = []
+    for pair in pairs:
+        findings.extend(findings_for(pair, settings))
+        for note in (*pair.old.notes, *pair.new.notes):
+            if note not in all_notes:
+                all_notes.append(note)
+        summaries.append(LockfileSummary(path=pair.path, ecosystem=pair.new.ecosystem, base=pair.base,
+                                         head=pair.head, packages_before=len(pair.old.packages),
+                                         packages_after=len(pair.new.packages)))
+    findings.sort(key=_order)
+    return Report(command=command, lockfiles=tuple(summaries), findings=tuple(findings), notes=tuple(all_notes))
+
+
+_KIND_ORDER = {"major": 0, "source": 1, "calver": 2, "minor": 3, "patch": 4, "added": 5, "removed": 6, "none": 7}
+
+
+def _order(f: Finding):
+    if f.assessment is not None:
+        return (-f.assessment.score, f.change.lockfile, f.key)
+    return (_KIND_ORDER.get(f.change.jump.kind, 9), f.direct, f.change.lockfile, f.key)

@@ -1,0 +1,76 @@
+"""Plain-language pieces shared by the human-readable renderers (no escaping here)."""
+
+from __future__ import annotations
+
+from lockrisk.analyse import Finding
+
+
+def versions(f: Finding) -> str:
+    c = f.change
+    if c.old is None and c.new is not None:
+        return f"(new) {c.new.version}"
+    if c.new is None and c.old is not None:
+        return f"{c.old.version} (removed)"
+    assert c.old is not None and c.new is not None
+    if c.jump.kind == "source":
+        return f"{c.new.version} ({c.old.source.describe()} -> {c.new.source.describe()})"
+    return f"{c.old.version} -> {c.new.version}"
+
+
+def jump(f: Finding) -> str:
+    j = f.change.jump
+    if j.kind == "major":
+        label = "major"
+        if j.initial_development:
+            label = "0.x breaking"
+        if j.majors_crossed > 1:
+            label += f" x{j.majors_crossed}"
+        if j.direction == "down":
+            label = "DOWNGRADE " + label
+        return label
+    if j.direction == "down":
+        return f"{j.kind} (down)"
+    return j.kind
+
+
+def origin(f: Finding) -> str:
+    if f.direct and not f.dependents:
+        return "direct"
+    kind = "direct" if f.direct else ("forced" if f.forced else "floated")
+    return kind
+
+
+def pulled_in_by(f: Finding, limit: int = 4) -> str:
+    parts = [f"{d.name} {d.requirement}" for d in f.dependents[:limit]]
+    if len(f.dependents) > limit:
+        parts.append(f"+{len(f.dependents) - limit} more")
+    return ", ".join(parts)
+
+
+def chain(path: tuple[str, ...]) -> str:
+    return " <- ".join(path)
+
+
+def headline(f: Finding) -> str:
+    """One sentence on what happened and why the resolver could do it."""
+    c = f.change
+    bits = [f"{c.name} {versions(f)}"]
+    if c.jump.kind in ("added", "removed", "source"):
+        return bits[0]
+    if f.direct:
+        bits.append("(direct dependency)")
+    elif f.forced:
+        bits.append("(forced: " + "; ".join(f.forced_by[:2]) + ")")
+    else:
+        bits.append("(floated: nothing in the lockfile required the move)")
+    return " ".join(bits)
+
+
+def severity(f: Finding) -> str:
+    return f.assessment.severity if f.assessment is not None else ""
+
+
+def top_reasons(f: Finding, limit: int = 2) -> list[str]:
+    if f.assessment is None:
+        return []
+    return [r.text for r in f.assessment.reasons[:limit]]

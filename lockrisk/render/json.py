@@ -1,0 +1,86 @@
+"""The JSON report: a versioned contract (see docs/json-report.md)."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from lockrisk.analyse import Finding
+from lockrisk.report import Report
+
+
+def _source(package) -> dict[str, Any] | None:
+    if package is None:
+        return None
+    s = package.source
+    return {"kind": s.kind, "url": s.url, "revision": s.revision, "ref": s.ref}
+
+
+def finding_to_dict(f: Finding) -> dict[str, Any]:
+    c = f.change
+    out: dict[str, Any] = {
+        "name": c.name,
+        "key": c.key,
+        "lockfile": c.lockfile,
+        "line": c.new.line if c.new else (c.old.line if c.old else None),
+        "from": c.old.version if c.old else None,
+        "to": c.new.version if c.new else None,
+        "jump": c.jump.kind,
+        "direction": c.jump.direction,
+        "majors_crossed": c.jump.majors_crossed,
+        "prerelease": c.jump.prerelease,
+        "initial_development": c.jump.initial_development,
+        "source_changed": c.source_changed,
+        "source_from": _source(c.old),
+        "source_to": _source(c.new),
+        "direct": f.direct,
+        "forced": f.forced,
+        "forced_by": list(f.forced_by),
+        "floor_only": f.floor_only,
+        "dependents": [
+            {"name": d.name, "version": d.version, "requirement": d.requirement,
+             "floor_only": d.floor_only, "admits_old": d.admits_old}
+            for d in f.dependents
+        ],
+        "direct_requirements": [
+            {"requirement": r.constraint, "groups": list(r.groups)} for r in f.direct_requirements
+        ],
+        "paths": [list(p) for p in f.paths],
+        "family": f.family,
+        "family_members": list(f.family_members),
+    }
+    a = f.assessment
+    if a is not None:
+        out.update(
+            {
+                "tier": a.tier,
+                "severity": a.severity,
+                "score": a.score,
+                "reasons": [{"code": r.code, "text": r.text} for r in a.reasons],
+                "known_breakage": a.known_breakage.to_dict() if a.known_breakage else None,
+            }
+        )
+    if f.pin is not None:
+        out["pin"] = f.pin.to_dict()
+    if f.registry is not None:
+        out["registry"] = f.registry.to_dict()
+    return out
+
+
+def report_to_dict(report: Report) -> dict[str, Any]:
+    return {
+        "schema": report.schema,
+        "command": report.command,
+        "highest_severity": report.highest_severity,
+        "lockfiles": [
+            {"path": s.path, "ecosystem": s.ecosystem, "base": s.base, "head": s.head,
+             "packages_before": s.packages_before, "packages_after": s.packages_after}
+            for s in report.lockfiles
+        ],
+        "changes": [finding_to_dict(f) for f in report.findings],
+        "notes": list(report.notes),
+    }
+
+
+def render_json(report: Report) -> str:
+    return json.dumps(report_to_dict(report), indent=2, ensure_ascii=False) + "\n"

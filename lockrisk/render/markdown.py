@@ -1,0 +1,94 @@
+"""GitHub-flavoured markdown: a verdict, a table, and a collapsible section per finding.
+
+Every string from a lockfile passes through escape.markdown / escape.markdown_code.
+"""
+
+from __future__ import annotations
+
+from lockrisk.analyse import Finding
+from lockrisk.render import describe
+from lockrisk.render.escape import markdown as md
+from lockrisk.render.escape import markdown_code as code
+from lockrisk.report import Report
+
+ICON = {"critical": "🟥", "high": "🟧", "medium": "🟨", "low": "🟦", "info": "⬜"}
+
+
+def verdict(report: Report) -> str:
+    shown = report.notable()
+    if not shown:
+        return "✅ **lockrisk**: no risky changes: nothing crossed a major version."
+    counts: dict[str, int] = {}
+    for f in shown:
+        sev = describe.severity(f) or "unrated"
+        counts[sev] = counts.get(sev, 0) + 1
+    parts = ", ".join(f"{n} {sev}" for sev, n in counts.items())
+    top = shown[0]
+    worst = describe.severity(top)
+    return (f"{ICON.get(worst, '')} **lockrisk**: {len(shown)} finding{'s' if len(shown) != 1 else ''} ({parts}); "
+            f"top: `{code(top.name)}` {code(describe.versions(top))}")
+
+
+def finding_table(findings: tuple[Finding, ...] | list[Finding]) -> list[str]:
+    lines = ["| severity | package | change | pulled in by | top reason |", "|---|---|---|---|---|"]
+    for f in findings:
+        sev = describe.severity(f)
+        fam = f" (+{len(f.family_members)} in family)" if f.family_members else ""
+        reasons = describe.top_reasons(f, 1)
+        lines.append(
+            f"| {ICON.get(sev, '')} {sev} | <code>{code(f.name)}</code>{fam} | {md(describe.versions(f))}<br>"
+            f"{md(describe.jump(f))}, {describe.origin(f)} | {md(describe.pulled_in_by(f, 3)) or '—'} | "
+            f"{md(reasons[0]) if reasons else ''} |"
+        )
+    return lines
+
+
+def finding_details(f: Finding) -> list[str]:
+    sev = describe.severity(f)
+    out = [f"<details><summary>{ICON.get(sev, '')} <b>{code(f.name)}</b> {code(describe.versions(f))} "
+           f"({sev or describe.jump(f)}) in <code>{code(f.change.lockfile)}</code></summary>", ""]
+    if f.dependents or f.direct_requirements:
+        out += ["| required by | version | requirement | ceiling |", "|---|---|---|---|"]
+        for r in f.direct_requirements:
+            groups = f" ({md(', '.join(r.groups))})" if r.groups else ""
+            out.append(f"| the project{groups} | | <code>{code(r.constraint or 'any')}</code> | |")
+        for d in f.dependents:
+            out.append(f"| <code>{code(d.name)}</code> | {md(d.version)} | <code>{code(d.requirement)}</code> | "
+                       f"{'none (floor only)' if d.floor_only else 'yes'} |")
+        out.append("")
+    if f.paths:
+        out.append("Chains: " + "; ".join(f"<code>{code(describe.chain(p))}</code>" for p in f.paths[:6]))
+        out.append("")
+    if f.family_members:
+        out.append("Family (moved in lockstep): " + ", ".join(f"<code>{code(m)}</code>" for m in f.family_members))
+        out.append("")
+    if f.assessment is not None:
+        out += [f"- {md(r.text)}" for r in f.assessment.reasons]
+        out.append("")
+    if f.pin is not None:
+        out += f.pin.markdown_lines()
+        out.append("")
+    out += ["</details>", ""]
+    return out
+
+
+def render_markdown(report: Report, *, show_all: bool = False, details: bool = True) -> str:
+    shown = report.findings if show_all else report.notable()
+    lines = [verdict(report), ""]
+    for s in report.lockfiles:
+        lines.append(f"<code>{code(s.path)}</code>: {md(s.base)} → {md(s.head)}, "
+                     f"{s.packages_before} → {s.packages_after} packages")
+    lines.append("")
+    if shown:
+        lines += finding_table(shown)
+        lines.append("")
+        if details:
+            for f in shown:
+                lines += finding_details(f)
+    hidden = len(report.findings) - len(shown)
+    if hidden > 0:
+        lines.append(f"{hidden} other changes (minor, patch, added, removed) are not listed.")
+        lines.append("")
+    for note in report.notes:
+        lines.append(f"> {md(note)}")
+    return "\n".join(lines).rstrip() + "\n"

@@ -1,0 +1,47 @@
+"""Plain text: one block per notable finding, for logs and pipes."""
+
+from __future__ import annotations
+
+from lockrisk.render import describe
+from lockrisk.render.escape import plain
+from lockrisk.report import Report
+
+
+def render_text(report: Report, *, show_all: bool = False) -> str:
+    out: list[str] = []
+    shown = report.findings if show_all else report.notable()
+    for summary in report.lockfiles:
+        out.append(
+            f"{plain(summary.path)}: {plain(summary.base)} -> {plain(summary.head)}, "
+            f"{summary.packages_before} -> {summary.packages_after} packages"
+        )
+    if not shown:
+        out.append("no risky changes found")
+    for f in shown:
+        sev = describe.severity(f)
+        prefix = f"[{sev}] " if sev else ""
+        out.append("")
+        out.append(f"{prefix}{plain(f.name)} {plain(describe.versions(f))}  {describe.jump(f)}, {describe.origin(f)}"
+                   + (", floor-only" if f.floor_only else ""))
+        if f.family_members:
+            out.append(f"  family of {len(f.family_members)}: {plain(', '.join(f.family_members))}")
+        for d in f.dependents:
+            flag = "  (no ceiling)" if d.floor_only else ""
+            out.append(f"  required by {plain(d.name)} {plain(d.version)}: {plain(d.requirement)}{flag}")
+        for r in f.direct_requirements:
+            out.append(f"  required by the project: {plain(r.constraint or 'any version')}"
+                       + (f" [{plain(', '.join(r.groups))}]" if r.groups else ""))
+        for p in f.paths[:5]:
+            out.append(f"  path: {plain(describe.chain(p))}")
+        if f.assessment is not None:
+            for r in f.assessment.reasons:
+                out.append(f"  - {plain(r.text)}")
+        if f.pin is not None:
+            out.append(f"  pin: {plain(f.pin.summary())}")
+    hidden = len(report.findings) - len(shown)
+    if hidden > 0:
+        out.append("")
+        out.append(f"{hidden} other changes (minor, patch, added, removed or intended); --all lists them")
+    for note in report.notes:
+        out.append(f"note: {plain(note)}")
+    return "\n".join(out) + "\n"
