@@ -107,7 +107,8 @@ def run_diff(options: DiffOptions) -> int:
     else:
         if len(options.paths) != 2:
             raise ConfigError("give two lockfiles (lockrisk diff OLD NEW) or a git revision (lockrisk diff --base REF)")
-        pairs, notes = [pair_from_files(cwd / options.paths[0], cwd / options.paths[1])], []
+        old, new = options.paths
+        pairs, notes = [pair_from_files(cwd / old, cwd / new, old, new)], []
     settings = load_settings(options.config, cwd, [p.path for p in pairs])
     report = build_report("diff", pairs, notes + list(settings.notes), settings=settings)
     emit(report, fmt, options.output, options.show_all)

@@ -40,24 +40,32 @@ class Graph:
         return key in self.direct
 
     def _shortest_up(self, start: str) -> list[str] | None:
-        """Shortest chain of keys from `start` up to a direct requirement, start first."""
+        """Shortest chain of keys from `start` up to a direct requirement, start first.
+
+        Among direct requirements at the same distance, the one that declares the most
+        requirements wins (rails over a small plugin that also requires activesupport).
+        """
         if self.is_direct(start):
             return [start]
         previous: dict[str, str] = {start: ""}
-        queue = deque([start])
-        while queue:
-            key = queue.popleft()
-            for edge in self.dependents(key):
-                parent = edge.parent.key
-                if parent in previous:
-                    continue
-                previous[parent] = key
-                if self.is_direct(parent):
-                    chain = [parent]
-                    while chain[-1] != start:
-                        chain.append(previous[chain[-1]])
-                    return chain[::-1]
-                queue.append(parent)
+        level = [start]
+        while level:
+            found: list[str] = []
+            nxt: list[str] = []
+            for key in level:
+                for edge in self.dependents(key):
+                    parent = edge.parent.key
+                    if parent in previous:
+                        continue
+                    previous[parent] = key
+                    (found if self.is_direct(parent) else nxt).append(parent)
+            if found:
+                best = max(found, key=lambda k: (len(self.packages[k].requires), [-ord(ch) for ch in k]))
+                chain = [best]
+                while chain[-1] != start:
+                    chain.append(previous[chain[-1]])
+                return chain[::-1]
+            level = nxt
         return None
 
     def chains_to_direct(self, key: str, limit: int = 12) -> list[list[str]]:

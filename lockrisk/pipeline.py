@@ -16,7 +16,7 @@ from lockrisk.errors import LockriskError
 from lockrisk.graph import Graph
 from lockrisk.model import Lockfile
 from lockrisk.parsers import load_path, parse_lockfile
-from lockrisk.report import LockfileSummary, Report
+from lockrisk.report import LockfileSummary, Report, severity_rank
 from lockrisk.weigh import weigh_findings
 
 
@@ -29,12 +29,13 @@ class LockfilePair:
     head: str
 
 
-def pair_from_files(old: Path, new: Path) -> LockfilePair:
-    a = load_path(old)
-    b = load_path(new)
+def pair_from_files(old: Path, new: Path, old_label: str | None = None, new_label: str | None = None) -> LockfilePair:
+    old_label, new_label = old_label or str(old), new_label or str(new)
+    a = load_path(old, old_label)
+    b = load_path(new, new_label)
     if a.ecosystem != b.ecosystem:
-        raise LockriskError(f"cannot compare a {a.ecosystem} lockfile with a {b.ecosystem} one", path=str(new))
-    return LockfilePair(path=str(new), old=a, new=b, base=str(old), head=str(new))
+        raise LockriskError(f"cannot compare a {a.ecosystem} lockfile with a {b.ecosystem} one", path=new_label)
+    return LockfilePair(path=new_label, old=a, new=b, base=old_label, head=new_label)
 
 
 def pairs_from_git(cwd: Path, base: str, head: str | None, paths: list[str]) -> tuple[list[LockfilePair], list[str]]:
@@ -106,5 +107,5 @@ _KIND_ORDER = {"major": 0, "source": 1, "calver": 2, "minor": 3, "patch": 4, "ad
 
 def _order(f: Finding):
     if f.assessment is not None:
-        return (-f.assessment.score, f.change.lockfile, f.key)
+        return (severity_rank(f.assessment.severity), -f.assessment.score, f.change.lockfile, f.key)
     return (_KIND_ORDER.get(f.change.jump.kind, 9), f.direct, f.change.lockfile, f.key)

@@ -175,6 +175,10 @@ def assess(finding: Finding, graph: Graph, reach: Reachability, settings=None) -
         roots = [r for r in reach.roots_by_tier.get(only_tier, []) if key in graph.reachable_from([r])]
         tier, tier_source = only_tier, "group"
         tier_text = f"only reachable from {only_tier} dependencies" + (f" ({_list(roots, 3)})" if roots else "")
+        known_entry = catalogue.get(key)
+        if known_entry is not None and known_entry.tier in TIER_CAP and known_entry.tier != only_tier:
+            # the catalogue is more specific about a non-runtime package (pytest in a "dev" group is a test tool)
+            tier, tier_text = known_entry.tier, f"{known_entry.reason}; {tier_text}"
     elif key in catalogue:
         tier, tier_source, tier_text = catalogue[key].tier, "catalogue", catalogue[key].reason
     else:
