@@ -1,0 +1,125 @@
+"""Benchmarks: `lockrisk diff` end to end, parse time, Bundler's own parser, CLI start-up.
+
+Run with `make bench` (or `python bench/run.py`). Generated lockfiles go to bench/out/.
+Prints a markdown table to paste into the README.
+"""
+
+from __future__ import annotations
+
+import random
+import shutil
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent
+OUT = HERE / "out"
+CORPUS = ROOT.parent / "shared" / "corpus"
+ORACLE = ROOT / "tests" / "oracle" / "bundler_dump.rb"
+LOCKRISK = [sys.executable, "-m", "lockrisk"]
+
+
+def generate_gemfile_lock(n: int, seed: int, bump: bool) -> str:
+    """A Gemfile.lock of n gems, each requiring up to 3 earlier gems; `bump` moves 5% of them."""
+    rng = random.Random(seed)
+    names = [f"gem{i:06d}" for i in range(n)]
+    versions = {name: (rng.randint(0, 9), rng.randint(0, 20), rng.randint(0, 30)) for name in names}
+    if bump:
+        rng2 = random.Random(seed + 1)
+        for name in rng2.sample(names, max(1, n // 20)):
+            a, b, c = versions[name]
+            versions[name] = (a + 1, 0, 0) if rng2.random() < 0.3 else (a, b + 1, 0)
+    deps: dict[str, list[tuple[str, str]]] = {}
+    rng3 = random.Random(seed + 2)
+    for i, name in enumerate(names):
+        picks = rng3.sample(range(i), min(i, rng3.randint(0, 3)))
+        deps[name] = [(names[j], rng3.choice(["", ">= 1.0", "~> 2.1", ">= 0.5, < 12"])) for j in sorted(picks)]
+    lines = ["GEM", "  remote: https://rubygems.example/", "  specs:"]
+    for name in names:
+        lines.append(f"    {name} ({'.'.join(map(str, versions[name]))})")
+        for dep, req in deps[name]:
+            lines.append(f"      {dep} ({req})" if req else f"      {dep}")
+    lines += ["", "PLATFORMS", "  ruby", "", "DEPENDENCIES"]
+    lines += [f"  {name}" for name in names[-max(1, n // 10):]]
+    lines += ["", "BUNDLED WITH", "   2.6.2", ""]
+    return "\n".join(lines)
+
+
+def timed(cmd: list[str], repeat: int = 3) -> float:
+    times = []
+    for _ in range(repeat):
+        start = time.perf_counter()
+        subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=ROOT)
+        times.append(time.perf_counter() - start)
+    return statistics.median(times)
+
+
+def parse_time(path: Path, repeat: int = 3) -> float:
+    sys.path.insert(0, str(ROOT))
+    from lockrisk.parsers import load_path
+
+    times = []
+    for _ in range(repeat):
+        start = time.perf_counter()
+        load_path(path)
+        times.append(time.perf_counter() - start)
+    return statistics.median(times)
+
+
+def bundler_time(path: Path) -> float | None:
+    if not shutil.which("ruby"):
+        return None
+    script = (
+        'require "tmpdir"; require "fileutils"; d = Dir.mktmpdir; File.write(File.join(d, "Gemfile"), ""); '
+        'ENV["BUNDLE_GEMFILE"] = File.join(d, "Gemfile"); require "bundler"; t = File.read(ARGV[0]); '
+        "s = Process.clock_gettime(Process::CLOCK_MONOTONIC); Bundler::LockfileParser.new(t); "
+        "puts Process.clock_gettime(Process::CLOCK_MONOTONIC) - s; FileUtils.remove_entry(d)"
+    )
+    runs = []
+    for _ in range(3):
+        proc = subprocess.run(["ruby", "-e", script, str(path)], capture_output=True, text=True)
+        if proc.returncode != 0:
+            return None
+        runs.append(float(proc.stdout.strip()))
+    return statistics.median(runs)
+
+
+def fmt(seconds: float | None) -> str:
+    if seconds is None:
+        return "n/a"
+    return f"{seconds * 1000:.0f} ms" if seconds < 10 else f"{seconds:.1f} s"
+
+
+def main() -> None:
+    OUT.mkdir(exist_ok=True)
+    rows = []
+    cases: list[tuple[str, Path, Path]] = []
+    corpus_locks = sorted(CORPUS.glob("rubygems/*/after/Gemfile.lock"), key=lambda p: p.stat().st_size)
+    if corpus_locks:
+        largest = corpus_locks[-1]
+        cases.append((f"corpus: {largest.parent.parent.name}", largest.parent.parent / "before" / "Gemfile.lock", largest))
+    for n in (1_000, 10_000, 100_000):
+        d = OUT / f"gen-{n}"
+        for side, bump in (("before", False), ("after", True)):
+            (d / side).mkdir(parents=True, exist_ok=True)
+            (d / side / "Gemfile.lock").write_text(generate_gemfile_lock(n, 7, bump))
+        cases.append((f"generated: {n:,} gems", d / "before" / "Gemfile.lock", d / "after" / "Gemfile.lock"))
+
+    startup = timed([*LOCKRISK, "--version"], repeat=5)
+    for label, before, after in cases:
+        size = after.stat().st_size
+        diff = timed([*LOCKRISK, "diff", str(before), str(after), "--format", "json"], repeat=3)
+        rows.append((label, f"{size / 1024:,.0f} KiB", fmt(diff), fmt(parse_time(after)), fmt(bundler_time(after))))
+
+    print(f"CLI start-up (`lockrisk --version`): {fmt(startup)}\n")
+    print("| lockfile | size | `lockrisk diff` (end to end) | our parser | Bundler::LockfileParser |")
+    print("|---|---|---|---|---|")
+    for row in rows:
+        print("| " + " | ".join(row) + " |")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,90 @@
+"""Reading lockfile versions from git: auto-detection, several lockfiles, the working tree."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+from pathlib import Path
+
+from conftest import fixture
+
+
+def git(repo: Path, *args: str) -> None:
+    subprocess.run(["git", "-c", "user.name=t", "-c", "user.email=t@example.invalid", *args], cwd=repo,
+                   check=True, capture_output=True)
+
+
+def copy_side(repo: Path, side: str) -> None:
+    for eco, sub, names in (("rubygems", "app", ("Gemfile", "Gemfile.lock")),
+                            ("pypi", "services/api", ("pyproject.toml", "poetry.lock"))):
+        (repo / sub).mkdir(parents=True, exist_ok=True)
+        for name in names:
+            shutil.copy(fixture(eco, "incident", side, name), repo / sub / name)
+
+
+def make_repo(tmp_path: Path) -> Path:
+    repo = tmp_path / "repo"
+    repo.mkdir()
+    git(repo, "init", "-q", "-b", "main")
+    copy_side(repo, "before")
+    (repo / "README").write_text("x\n")
+    git(repo, "add", "-A")
+    git(repo, "commit", "-qm", "before")
+    copy_side(repo, "after")
+    git(repo, "add", "-A")
+    git(repo, "commit", "-qm", "after")
+    return repo
+
+
+def test_finds_every_changed_lockfile_between_two_revisions(cli, tmp_path: Path) -> None:
+    repo = make_repo(tmp_path)
+    result = cli(["diff", "--base", "HEAD~1", "--head", "HEAD", "--format", "json"], cwd=repo)
+    assert result.code == 0, result.err
+    report = result.json()
+    assert [lf["path"] for lf in report["lockfiles"]] == ["app/Gemfile.lock", "services/api/poetry.lock"]
+    tops = {c["lockfile"]: c["name"] for c in reversed(report["changes"]) if c["severity"] in ("critical", "high")}
+    assert report["changes"][0]["name"] == "connection_pool"
+    assert tops["services/api/poetry.lock"] in ("sqlalchemy", "werkzeug")
+    # groups were read from the manifests at the same revision
+    pytest_change = next(c for c in report["changes"] if c["name"] == "pytest")
+    assert pytest_change["tier"] == "test" and pytest_change["severity"] == "low"
+
+
+def test_working_tree_is_the_default_head(cli, tmp_path: Path) -> None:
+    repo = make_repo(tmp_path)
+    # put the old lockfile back in the working tree: against HEAD~1 there is no change left
+    shutil.copy(fixture("rubygems", "incident", "before", "Gemfile.lock"), repo / "app" / "Gemfile.lock")
+    result = cli(["diff", "--base", "HEAD~1", "--format", "json", "app/Gemfile.lock"], cwd=repo)
+    assert result.code == 0, result.err
+    assert result.json()["changes"] == []
+    assert result.json()["lockfiles"][0]["head"] == "working tree"
+
+
+def test_paths_are_relative_to_where_the_command_runs(cli, tmp_path: Path) -> None:
+    repo = make_repo(tmp_path)
+    result = cli(["diff", "--base", "HEAD~1", "--head", "HEAD", "-f", "json", "poetry.lock"], cwd=repo / "services" / "api")
+    assert result.code == 0, result.err
+    assert [lf["path"] for lf in result.json()["lockfiles"]] == ["services/api/poetry.lock"]
+
+
+def test_nothing_changed_says_so(cli, tmp_path: Path) -> None:
+    repo = make_repo(tmp_path)
+    result = cli(["diff", "--base", "HEAD", "--head", "HEAD", "-f", "text"], cwd=repo)
+    assert result.code == 0
+    assert "no risky changes found" in result.out
+    assert "no Gemfile.lock or poetry.lock changed between HEAD and HEAD" in result.out
+
+
+def test_a_new_lockfile_counts_every_package_as_added(cli, tmp_path: Path) -> None:
+    repo = tmp_path / "repo"
+    repo.mkdir()
+    git(repo, "init", "-q")
+    (repo / "README").write_text("x\n")
+    git(repo, "add", "-A")
+    git(repo, "commit", "-qm", "empty")
+    shutil.copy(fixture("rubygems", "incident", "after", "Gemfile.lock"), repo / "Gemfile.lock")
+    result = cli(["diff", "--base", "HEAD", "-f", "json"], cwd=repo)
+    assert result.code == 0, result.err
+    kinds = {c["jump"] for c in result.json()["changes"]}
+    assert kinds == {"added"}
+    assert any("is new in working tree" in n for n in result.json()["notes"])
