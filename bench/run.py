@@ -69,7 +69,11 @@ def parse_time(path: Path, repeat: int = 3) -> float:
     return statistics.median(times)
 
 
-def bundler_time(path: Path) -> float | None:
+BUNDLER_LIMIT = 120.0
+
+
+def bundler_time(path: Path) -> float | str | None:
+    """Median of 3 runs of Bundler's parser; a run over BUNDLER_LIMIT seconds is reported as such."""
     if not shutil.which("ruby"):
         return None
     script = (
@@ -80,16 +84,22 @@ def bundler_time(path: Path) -> float | None:
     )
     runs = []
     for _ in range(3):
-        proc = subprocess.run(["ruby", "-e", script, str(path)], capture_output=True, text=True)
+        try:
+            proc = subprocess.run(["ruby", "-e", script, str(path)], capture_output=True, text=True,
+                                  timeout=BUNDLER_LIMIT)
+        except subprocess.TimeoutExpired:
+            return f"> {BUNDLER_LIMIT:.0f} s"
         if proc.returncode != 0:
             return None
         runs.append(float(proc.stdout.strip()))
     return statistics.median(runs)
 
 
-def fmt(seconds: float | None) -> str:
+def fmt(seconds: float | str | None) -> str:
     if seconds is None:
         return "n/a"
+    if isinstance(seconds, str):
+        return seconds
     return f"{seconds * 1000:.0f} ms" if seconds < 10 else f"{seconds:.1f} s"
 
 
@@ -113,6 +123,7 @@ def main() -> None:
         size = after.stat().st_size
         diff = timed([*LOCKRISK, "diff", str(before), str(after), "--format", "json"], repeat=3)
         rows.append((label, f"{size / 1024:,.0f} KiB", fmt(diff), fmt(parse_time(after)), fmt(bundler_time(after))))
+        print(" | ".join(rows[-1]), file=sys.stderr, flush=True)
 
     print(f"CLI start-up (`lockrisk --version`): {fmt(startup)}\n")
     print("| lockfile | size | `lockrisk diff` (end to end) | our parser | Bundler::LockfileParser |")

@@ -100,7 +100,7 @@ def analyse_change(change: Change, graph: Graph, old_graph: Graph | None = None)
             if _admits(c, new_version) is False and req.constraint not in {r.constraint for r in own}:
                 now = ", ".join(r.constraint or scheme.any_version for r in own)
                 forced_by.append(f"{label} changed its requirement from {req.constraint} to {now}")
-    names = {p.key: p.name for p in graph.packages.values()}
+    names = graph.names
     paths = tuple(
         tuple([*(names.get(k, k) for k in chain), label]) for chain in graph.chains_to_direct(change.key)
     )

@@ -24,6 +24,9 @@ class Graph:
         for package in lockfile.packages.values():
             for req in package.requires:
                 self.reverse.setdefault(req.key, []).append(Edge(parent=package, requirement=req))
+        for edges in self.reverse.values():
+            edges.sort(key=lambda e: (e.parent.key, e.requirement.constraint))
+        self.names = {p.key: p.name for p in lockfile.packages.values()}
         self.direct: dict[str, list[Requirement]] = {}
         for req in lockfile.direct:
             self.direct.setdefault(req.key, []).append(req)
@@ -34,7 +37,7 @@ class Graph:
 
     def dependents(self, key: str) -> list[Edge]:
         """Locked packages that require `key`, each with its requirement, sorted by name."""
-        return sorted(self.reverse.get(key, ()), key=lambda e: (e.parent.key, e.requirement.constraint))
+        return self.reverse.get(key, [])
 
     def is_direct(self, key: str) -> bool:
         return key in self.direct

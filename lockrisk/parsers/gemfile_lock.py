@@ -7,6 +7,7 @@ Platform variants of one gem become one Package carrying every platform.
 
 from __future__ import annotations
 
+import functools
 import re
 
 from lockrisk.errors import ParseError
@@ -39,16 +40,22 @@ class _SpecBuilder:
         self.line = line
 
 
-def _requirement_text(raw: str | None) -> str:
+@functools.lru_cache(maxsize=16384)
+def _clean_requirement(raw: str) -> str | None:
+    """The requirement list normalised to "a, b", or None when a clause is not valid."""
+    parts = [part.strip() for part in raw.split(",")]
+    if not all(_CLAUSE.match(part) for part in parts):
+        return None
+    return ", ".join(parts)
+
+
+def _requirement(raw: str | None, path: str, line: int) -> str:
     if not raw:
         return ""
-    return ", ".join(part.strip() for part in raw.split(","))
-
-
-def _check_requirement(text: str, path: str, line: int) -> None:
-    for part in text.split(","):
-        if not _CLAUSE.match(part):
-            raise ParseError(f"{text!r} is not a valid requirement", path=path, line=line)
+    text = _clean_requirement(raw)
+    if text is None:
+        raise ParseError(f"{raw!r} is not a valid requirement", path=path, line=line)
+    return text
 
 
 def _refuse_unclosed(line: str, path: str, lineno: int) -> None:
@@ -132,9 +139,7 @@ def parse_gemfile_lock(data: bytes, path: str) -> Lockfile:
             elif indent == 6:
                 if current is None:
                     raise ParseError(f"dependency {name!r} appears before any spec", path=path, line=lineno)
-                constraint = _requirement_text(version)
-                if constraint:
-                    _check_requirement(constraint, path, lineno)
+                constraint = _requirement(version, path, lineno)
                 if (name, constraint) not in current.seen:
                     current.seen.add((name, constraint))
                     current.requires.append(Requirement(name=name, key=name, constraint=constraint, line=lineno))
@@ -144,9 +149,7 @@ def parse_gemfile_lock(data: bytes, path: str) -> Lockfile:
             if not m or len(m.group(1)) != 2:
                 continue
             name = m.group(2)
-            constraint = _requirement_text(m.group(3))
-            if constraint:
-                _check_requirement(constraint, path, lineno)
+            constraint = _requirement(m.group(3), path, lineno)
             direct[name] = Requirement(name=name, key=name, constraint=constraint, line=lineno)
         elif section == "BUNDLED WITH":
             bundled_with = line.strip()

@@ -33,7 +33,7 @@ def render_why(graph: Graph, name: str, fmt: str) -> str:
     ]
     own = [{"requirement": r.constraint or scheme.any_version, "groups": list(r.groups),
             "floor_only": _constraint_flags(scheme, r.constraint)} for r in graph.direct.get(key, [])]
-    names = {p.key: p.name for p in lockfile.packages.values()}
+    names = graph.names
     chains = [[names.get(k, k) for k in c] + [manifest] for c in graph.chains_to_direct(key, limit=50)]
     if fmt == "json":
         return json.dumps({"name": package.name, "version": package.version, "lockfile": lockfile.path,
