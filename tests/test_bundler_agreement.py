@@ -72,6 +72,8 @@ def _bundlers(dump: dict) -> dict:
 def test_parser_agrees_with_bundler(path: Path) -> None:
     if "crlf" in path.name:
         pytest.skip("Bundler 2.3 keeps the CR of CRLF lockfiles in versions; covered by the parser tests")
+    if "plugin-source" in path.name:
+        pytest.skip("Bundler loads the source plugin to read PLUGIN SOURCE; the plugin is not installed here")
     theirs = _bundlers(bundler_dump(path))
     ours = _ours(path)
     assert set(ours["versions"]) == set(theirs["versions"]), "package names differ"
