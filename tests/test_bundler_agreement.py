@@ -70,8 +70,6 @@ def _bundlers(dump: dict) -> dict:
 @requires_bundler
 @pytest.mark.parametrize("path", _lockfiles(), ids=lambda p: str(p.relative_to(p.parents[2])))
 def test_parser_agrees_with_bundler(path: Path) -> None:
-    if "crlf" in path.name:
-        pytest.skip("Bundler 2.3 keeps the CR of CRLF lockfiles in versions; covered by the parser tests")
     if "plugin-source" in path.name:
         pytest.skip("Bundler loads the source plugin to read PLUGIN SOURCE; the plugin is not installed here")
     theirs = _bundlers(bundler_dump(path))
