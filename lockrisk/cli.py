@@ -13,7 +13,7 @@ from typing import Annotated, Optional
 import typer
 
 from lockrisk import __version__
-from lockrisk.commands import DiffOptions, WhyOptions, run_diff, run_why
+from lockrisk.commands import DiffOptions, PinOptions, WhyOptions, run_diff, run_pin, run_why
 from lockrisk.errors import LockriskError
 
 app = typer.Typer(
@@ -80,6 +80,25 @@ def why(
 ) -> None:
     """Show who requires NAME, with which requirement, and the chains up to the project's own requirements."""
     raise typer.Exit(run_why(WhyOptions(name=name, lockfile=lockfile, fmt=fmt)))
+
+
+@app.command()
+def pin(
+    paths: Annotated[Optional[list[str]], typer.Argument(help="OLD NEW lockfiles, or with --base: lockfiles (default: every changed one); with --check: the lockfile.")] = None,
+    base: Annotated[Optional[str], typer.Option("--base", help="Git revision of the old side.")] = None,
+    head: Annotated[Optional[str], typer.Option("--head", help="Git revision of the new side (default: the working tree).")] = None,
+    patch: Annotated[bool, typer.Option("--patch", help="Print the edit as a unified diff.")] = False,
+    write: Annotated[bool, typer.Option("--write", help="Edit the Gemfile / pyproject.toml in place (atomically).")] = False,
+    check: Annotated[bool, typer.Option("--check", help="Find lockrisk pins whose removal condition now holds (exit 1 if any).")] = False,
+    pin_at: Annotated[Optional[str], typer.Option("--pin-at", help="Suggest pins for findings at or above this severity (default high).")] = None,
+    fmt: Annotated[Optional[str], typer.Option("--format", "-f", help="text (default) or json.")] = None,
+    config: ConfigOpt = None,
+    debug: DebugOpt = False,
+) -> None:
+    """Suggest the missing ceiling for every floated major: print it, show it as a patch, or write it."""
+    options = PinOptions(paths=list(paths or []), base=base, head=head, patch=patch, write=write, check=check,
+                         pin_at=pin_at, fmt=fmt, config=config)
+    raise typer.Exit(run_pin(options))
 
 
 def main(argv: list[str] | None = None) -> None:

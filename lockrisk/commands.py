@@ -136,3 +136,155 @@ def run_why(options: WhyOptions) -> int:
         raise ConfigError("why: --format is text or json")
     sys.stdout.write(render_why(graph, options.name, fmt))
     return EXIT_OK
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class PinOptions:
+    paths: list[str]
+    base: str | None = None
+    head: str | None = None
+    patch: bool = False
+    write: bool = False
+    check: bool = False
+    pin_at: str | None = None
+    fmt: str | None = None
+    config: Path | None = None
+    cwd: Path | None = None
+
+
+def _pairs(paths: list[str], base: str | None, head: str | None, cwd: Path):
+    from lockrisk.pipeline import pair_from_files, pairs_from_git
+
+    if head and not base:
+        raise ConfigError("--head needs --base")
+    if base:
+        return pairs_from_git(cwd, base, head, paths)
+    if len(paths) != 2:
+        raise ConfigError("give two lockfiles (OLD NEW) or a git revision (--base REF)")
+    old, new = paths
+    return [pair_from_files(cwd / old, cwd / new, old, new)], []
+
+
+def run_pin(options: PinOptions) -> int:
+    """Print, diff or write the suggested pins; with --check, find pins whose removal condition holds."""
+    from dataclasses import replace
+
+    from lockrisk.config import load_settings
+    from lockrisk.pipeline import build_report
+
+    cwd = options.cwd or Path.cwd()
+    if options.check:
+        return run_pin_check(options, cwd)
+    if options.patch and options.write:
+        raise ConfigError("choose --patch or --write, not both")
+    pairs, notes = _pairs(options.paths, options.base, options.head, cwd)
+    settings = load_settings(options.config, cwd, [p.path for p in pairs])
+    if options.pin_at:
+        settings = replace(settings, pin_at=check_severity(options.pin_at, "--pin-at"))
+    report = build_report("pin", pairs, notes + list(settings.notes), settings=settings)
+    pins = [f.pin for f in report.findings if f.pin is not None]
+    if options.fmt == "json":
+        import json
+
+        sys.stdout.write(json.dumps({"schema": report.schema, "pins": [p.to_dict() for p in pins]}, indent=2) + "\n")
+        return EXIT_OK
+    if not options.patch and not options.write:
+        sys.stdout.write(_pins_text(pins, report.notes))
+        return EXIT_OK
+    return _apply_pins(pairs, pins, write=options.write)
+
+
+def _pins_text(pins, notes) -> str:
+    from lockrisk.render.escape import plain
+
+    if not pins:
+        return "no pins to suggest: nothing floated across a major at or above the pin threshold\n"
+    out = []
+    for p in pins:
+        if p.blocked_by:
+            out.append(f"{plain(p.name)}: no safe pin: {plain(p.blocked_by)}")
+            out += [f"  - {plain(a)}" for a in p.alternatives]
+        else:
+            where = f"{plain(p.file)}:{p.line}" if p.line else plain(p.file)
+            out.append(f"{plain(p.name)}: add to {where}:")
+            out += ["  " + plain(line) for line in p.text.strip("\n").splitlines()]
+            out.append(f"  then run: {p.command}")
+        out.append("")
+    return "\n".join(out)
+
+
+def _apply_pins(pairs, pins, *, write: bool) -> int:
+    from lockrisk.edit import apply_insertions, unified_diff, write_if_unchanged
+    from lockrisk.errors import EditError
+
+    by_file: dict[str, list] = {}
+    for p in pins:
+        if p.blocked_by:
+            print(f"lockrisk: {p.name}: no safe pin: {p.blocked_by}", file=sys.stderr)
+            continue
+        if p.edit is None:
+            raise EditError("cannot be read to add a pin", path=p.file)
+        if p.edit.status == "constrained":
+            raise EditError(f"already constrains {p.name}: {p.edit.existing} (change it by hand, or drop it and run "
+                            "lockrisk pin again)", path=p.file, line=p.edit.existing_line)
+        if p.edit.status == "already-pinned":
+            print(f"lockrisk: {p.name} is already pinned by lockrisk at {p.file}:{p.edit.existing_line}", file=sys.stderr)
+            continue
+        by_file.setdefault(p.file, []).append(p)
+    if not by_file:
+        print("lockrisk: nothing to change", file=sys.stderr)
+        return EXIT_OK
+    sources = {pair.manifest_label: pair for pair in pairs}
+    for label, file_pins in by_file.items():
+        pair = sources[label]
+        original = pair.manifest_bytes
+        text = original.decode("utf-8")
+        edited = apply_insertions(text, [p.edit for p in file_pins])
+        _check_still_parses(label, pair.new.ecosystem, edited)
+        if write:
+            write_if_unchanged(pair.manifest_file, original, edited)
+            names = ", ".join(p.name for p in file_pins)
+            commands = sorted({p.command for p in file_pins})
+            print(f"lockrisk: pinned {names} in {label}; now run: {' && '.join(commands)}", file=sys.stderr)
+        else:
+            sys.stdout.write(unified_diff(label, text, edited))
+    return EXIT_OK
+
+
+def _check_still_parses(label: str, ecosystem: str, edited: str) -> None:
+    from lockrisk.errors import EditError
+
+    if ecosystem == "pypi":
+        from lockrisk.tomlload import loads
+
+        try:
+            loads(edited, label)
+        except LockriskError as exc:
+            raise EditError(f"the edit would not parse ({exc.message}); nothing written", path=label) from None
+
+
+def run_pin_check(options: PinOptions, cwd: Path) -> int:
+    """Pins whose removal condition now holds in the current lockfile."""
+    from lockrisk.parsers import load_path
+    from lockrisk.render.escape import plain
+    from lockrisk.stale import find_stale_pins
+
+    if len(options.paths) > 1:
+        raise ConfigError("--check takes one lockfile")
+    lock_path = cwd / options.paths[0] if options.paths else find_lockfile(cwd)
+    lockfile = load_path(lock_path, label=options.paths[0] if options.paths else lock_path.name)
+    name = "pyproject.toml" if lockfile.ecosystem == "pypi" else ("gems.rb" if lock_path.name == "gems.locked" else "Gemfile")
+    manifest = lock_path.parent / name
+    if not manifest.is_file():
+        raise LockriskError("no manifest beside the lockfile to check for pins", path=str(manifest))
+    stale, kept = find_stale_pins(manifest.read_text(encoding="utf-8"), lockfile)
+    label = str(Path(options.paths[0]).parent / name) if options.paths else name
+    for pin in kept:
+        print(f"{label}:{pin.line}: {plain(pin.name)}: keep ({plain(pin.status)})")
+    for pin in stale:
+        print(f"{label}:{pin.line}: {plain(pin.name)}: stale: {plain(pin.status)}; remove the pin "
+              f"(lines {pin.line}-{pin.end_line}) and run "
+              + (f"bundle lock --update {pin.name}" if lockfile.ecosystem == "rubygems" else "poetry lock"))
+    if not stale and not kept:
+        print("no lockrisk pins found")
+    return EXIT_FINDINGS if stale else EXIT_OK

@@ -27,6 +27,15 @@ class LockfilePair:
     new: Lockfile
     base: str
     head: str
+    manifest_label: str = ""  # the Gemfile / pyproject.toml beside the new lockfile
+    manifest_bytes: bytes | None = None
+    manifest_file: Path | None = None  # where that manifest lives in the working tree
+
+
+def manifest_name(lockfile: Lockfile) -> str:
+    if lockfile.ecosystem == "pypi":
+        return "pyproject.toml"
+    return "gems.rb" if lockfile.path.endswith("gems.locked") else "Gemfile"
 
 
 def pair_from_files(old: Path, new: Path, old_label: str | None = None, new_label: str | None = None) -> LockfilePair:
@@ -35,7 +44,12 @@ def pair_from_files(old: Path, new: Path, old_label: str | None = None, new_labe
     b = load_path(new, new_label)
     if a.ecosystem != b.ecosystem:
         raise LockriskError(f"cannot compare a {a.ecosystem} lockfile with a {b.ecosystem} one", path=new_label)
-    return LockfilePair(path=new_label, old=a, new=b, base=old_label, head=new_label)
+    name = manifest_name(b)
+    manifest = new.parent / name
+    label = str(Path(new_label).parent / name)
+    data = manifest.read_bytes() if manifest.is_file() else None
+    return LockfilePair(path=new_label, old=a, new=b, base=old_label, head=new_label, manifest_label=label,
+                        manifest_bytes=data, manifest_file=manifest)
 
 
 def pairs_from_git(cwd: Path, base: str, head: str | None, paths: list[str]) -> tuple[list[LockfilePair], list[str]]:
@@ -75,7 +89,10 @@ def pairs_from_git(cwd: Path, base: str, head: str | None, paths: list[str]) -> 
             old_lock = Lockfile(path=rel, ecosystem=new_lock.ecosystem, format_version=None, packages={})
         else:
             old_lock = parse_lockfile(old_data, f"{rel}@{base}", reader(base_commit))
-        pairs.append(LockfilePair(path=rel, old=old_lock, new=new_lock, base=base, head=head_label))
+        name = manifest_name(new_lock)
+        pairs.append(LockfilePair(path=rel, old=old_lock, new=new_lock, base=base, head=head_label,
+                                  manifest_label=parent + name, manifest_bytes=reader(head_commit)(name),
+                                  manifest_file=repo.root / (parent + name)))
     return pairs, notes
 
 
@@ -83,7 +100,30 @@ def findings_for(pair: LockfilePair, settings=None) -> list[Finding]:
     graph = Graph.from_lockfile(pair.new)
     changes = diff_lockfiles(pair.old, pair.new)
     findings = analyse(changes, graph, Graph.from_lockfile(pair.old))
-    return weigh_findings(findings, graph, pair.old, settings=settings)
+    weighed = weigh_findings(findings, graph, pair.old, settings=settings)
+    return attach_pins(weighed, pair, settings.pin_at if settings is not None else "high")
+
+
+def attach_pins(findings: list[Finding], pair: LockfilePair, pin_at: str) -> list[Finding]:
+    """A pin suggestion under every floated finding at or above `pin_at`."""
+    from dataclasses import replace
+
+    from lockrisk.suggest import suggest_pin, wants_pin
+
+    text = None
+    if pair.manifest_bytes is not None:
+        try:
+            text = pair.manifest_bytes.decode("utf-8")
+        except UnicodeDecodeError:
+            text = None
+    out = []
+    for f in findings:
+        if wants_pin(f, pin_at):
+            pin = suggest_pin(f, manifest_path=pair.manifest_label or manifest_name(pair.new), manifest_text=text,
+                              tool_version=pair.new.tool_version, ecosystem=pair.new.ecosystem)
+            f = replace(f, pin=pin)
+        out.append(f)
+    return out
 
 
 def build_report(command: str, pairs: list[LockfilePair], notes: list[str] | None = None, settings=None) -> Report:

@@ -63,6 +63,7 @@ class Assessment:
     reasons: tuple[Reason, ...]
     known_breakage: Breakage | None = None
     tier_source: str = "catalogue"  # catalogue, group, settings or default
+    groups: tuple[str, ...] = ()  # manifest groups it is reached through, when none of them is a runtime group
 
 
 def group_tier(group: str) -> str | None:
@@ -95,6 +96,7 @@ class Reachability:
         self.runtime = graph.reachable_from(runtime_roots)
         self.by_tier = {t: graph.reachable_from(keys) for t, keys in other_roots.items()}
         self.roots_by_tier = other_roots
+        self.root_groups = {req.key: req.groups for req in lockfile.direct}
         self.packages = lockfile.packages
 
     def non_runtime_tier(self, key: str) -> str | None:
@@ -164,6 +166,7 @@ def assess(finding: Finding, graph: Graph, reach: Reachability, settings=None) -
     key = change.key
     reasons: list[Reason] = []
     score = 0
+    reached_groups: tuple[str, ...] = ()
 
     # tier: settings, then groups, then catalogue, then runtime by default
     catalogue = tiers(graph.lockfile.ecosystem)
@@ -173,6 +176,9 @@ def assess(finding: Finding, graph: Graph, reach: Reachability, settings=None) -
         tier, tier_source, tier_text = override.tier, "settings", override.reason
     elif only_tier is not None:
         roots = [r for r in reach.roots_by_tier.get(only_tier, []) if key in graph.reachable_from([r])]
+        package = graph.packages.get(key)
+        via = [g for r in roots for g in reach.root_groups.get(r, ())] or list(package.groups if package else ())
+        reached_groups = tuple(dict.fromkeys(g for g in via if group_tier(g) is not None))
         tier, tier_source = only_tier, "group"
         tier_text = f"only reachable from {only_tier} dependencies" + (f" ({_list(roots, 3)})" if roots else "")
         known_entry = catalogue.get(key)
@@ -267,7 +273,7 @@ def assess(finding: Finding, graph: Graph, reach: Reachability, settings=None) -
             severity = "info"
     assert severity in SEVERITIES
     return Assessment(tier=tier, severity=severity, score=score, reasons=tuple(reasons), known_breakage=known,
-                      tier_source=tier_source)
+                      tier_source=tier_source, groups=reached_groups)
 
 
 def _dep_key(graph: Graph, name: str) -> str:

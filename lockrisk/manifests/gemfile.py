@@ -93,3 +93,44 @@ def apply_gemfile_groups(lockfile: Lockfile, data: bytes, manifest_path: str) ->
         for r in lockfile.direct
     )
     return replace(lockfile, direct=direct)
+
+
+def top_level_gem_lines(text: str) -> list[tuple[int, int, str]]:
+    """(first, last, name) 0-based line spans of `gem` calls outside any block (continuations included)."""
+    lines = text.splitlines()
+    spans: list[tuple[int, int, str]] = []
+    depth = 0
+    i = 0
+    while i < len(lines):
+        line = _strip_comment(lines[i]).rstrip()
+        if not line.strip():
+            i += 1
+            continue
+        if _END.match(line):
+            depth = max(depth - 1, 0)
+            i += 1
+            continue
+        gem = _GEM.match(line)
+        if gem and depth == 0:
+            first = i
+            while line.endswith(",") and i + 1 < len(lines):
+                i += 1
+                line = _strip_comment(lines[i]).rstrip()
+            spans.append((first, i, gem.group(2)))
+            if re.search(r"\bdo\s*(\|[^|]*\|)?\s*$", line):
+                depth += 1
+            i += 1
+            continue
+        if _GROUP_BLOCK.match(line) or (_OPENS_BLOCK.search(line) and not re.search(r"\bend\s*$", line)):
+            depth += 1
+        i += 1
+    return spans
+
+
+def gem_line(text: str, name: str) -> int | None:
+    """0-based index of the first `gem "name"` line anywhere in the Gemfile."""
+    for i, raw in enumerate(text.splitlines()):
+        m = _GEM.match(_strip_comment(raw))
+        if m and m.group(2) == name:
+            return i
+    return None

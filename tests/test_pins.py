@@ -1,0 +1,213 @@
+"""Pin suggestions: printed, as a patch, written in place, refused when unsafe, and checked for staleness."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from conftest import fixture, requires_bundler
+
+try:
+    import tomllib
+except ImportError:  # Python 3.10
+    import tomli as tomllib
+
+from lockrisk.versions import scheme_for
+
+# Evaluates a Gemfile with the Bundler DSL methods stubbed out, and prints each gem's requirement as
+# RubyGems parses it, plus whether that requirement admits two versions given on the command line.
+GEMFILE_PROBE = r'''
+require "json"
+$gems = {}
+def source(*) = yield_self { block_given? ? yield : nil }
+def ruby(*) = nil
+def git_source(*) = nil
+def gemspec(*) = nil
+def group(*, **) = yield
+def platforms(*, **) = yield
+def gem(name, *reqs, **opts) = ($gems[name] = reqs)
+eval(File.read(ARGV[0]), binding, ARGV[0])
+reqs = $gems.fetch(ARGV[1])
+r = Gem::Requirement.new(*reqs)
+puts JSON.generate({"requirement" => r.to_s, "admits" => r.satisfied_by?(Gem::Version.new(ARGV[2])),
+                    "excludes" => !r.satisfied_by?(Gem::Version.new(ARGV[3]))})
+'''
+
+
+def inserted_lines(original: str, edited: str) -> list[str]:
+    """The lines `edited` adds to `original`; fails if anything else changed."""
+    import difflib
+
+    a, b = original.splitlines(keepends=True), edited.splitlines(keepends=True)
+    added = []
+    for op, i1, i2, j1, j2 in difflib.SequenceMatcher(a=a, b=b, autojunk=False).get_opcodes():
+        assert op in ("equal", "insert"), (op, a[i1:i2], b[j1:j2])
+        if op == "insert":
+            added += [ln.rstrip("\n") for ln in b[j1:j2]]
+    return added
+
+
+def copy_case(tmp_path: Path, *parts: str) -> Path:
+    dest = tmp_path / parts[-1]
+    shutil.copytree(fixture(*parts), dest)
+    return dest
+
+
+def pin(cli, case: Path, lock: str, *extra: str):
+    return cli(["pin", "before/" + lock, "after/" + lock, *extra], cwd=case)
+
+
+def test_incident_pin_is_printed_with_reason_removal_and_command(cli, tmp_path: Path) -> None:
+    case = copy_case(tmp_path, "rubygems", "incident")
+    result = pin(cli, case, "Gemfile.lock")
+    assert result.code == 0, result.err
+    assert 'gem "connection_pool", "~> 2.5"' in result.out
+    assert "# lockrisk remove-when: sidekiq >= 8.0.10" in result.out
+    assert "then run: bundle lock --update connection_pool" in result.out
+    assert "floated in through activesupport >= 2.2.5, react-rails >= 0, redis-client >= 0, sidekiq >= 2.3.0" in result.out
+
+
+def test_incident_write_is_valid_ruby_admits_the_old_line_and_is_idempotent(cli, tmp_path: Path) -> None:
+    case = copy_case(tmp_path, "rubygems", "incident")
+    gemfile = case / "after" / "Gemfile"
+    original = gemfile.read_text()
+    result = pin(cli, case, "Gemfile.lock", "--write")
+    assert result.code == 0, result.err
+    written = gemfile.read_bytes()
+    text = written.decode()
+    added = inserted_lines(original, text)  # a pure insertion: every other byte kept
+    requirement_line = [ln for ln in added if ln.startswith("gem ")]
+    assert requirement_line == ['gem "connection_pool", "~> 2.5"']
+    ruby = scheme_for("rubygems").constraint("~> 2.5")
+    assert ruby.admits("2.5.5") and not ruby.admits("3.0.2")
+    again = pin(cli, case, "Gemfile.lock", "--write")
+    assert again.code == 0 and "already pinned by lockrisk" in again.err
+    assert gemfile.read_bytes() == written
+    assert [p.name for p in gemfile.parent.iterdir()] == ["Gemfile", "Gemfile.lock"]
+
+
+@requires_bundler
+def test_written_gemfile_passes_ruby_and_gem_requirement(cli, tmp_path: Path) -> None:
+    case = copy_case(tmp_path, "rubygems", "incident")
+    assert pin(cli, case, "Gemfile.lock", "--write").code == 0
+    gemfile = case / "after" / "Gemfile"
+    syntax = subprocess.run(["ruby", "-c", str(gemfile)], capture_output=True, text=True)
+    assert syntax.returncode == 0 and "Syntax OK" in syntax.stdout
+    probe = tmp_path / "probe.rb"
+    probe.write_text(GEMFILE_PROBE)
+    out = subprocess.run(["ruby", str(probe), str(gemfile), "connection_pool", "2.5.5", "3.0.2"],
+                         capture_output=True, text=True, check=True)
+    assert json.loads(out.stdout) == {"requirement": "~> 2.5", "admits": True, "excludes": True}
+
+
+def test_refuses_when_the_gemfile_already_constrains_the_package(cli, tmp_path: Path) -> None:
+    case = copy_case(tmp_path, "rubygems", "incident")
+    gemfile = case / "after" / "Gemfile"
+    gemfile.write_text(gemfile.read_text() + 'gem "connection_pool", "< 4"\n')
+    before = gemfile.read_bytes()
+    result = pin(cli, case, "Gemfile.lock", "--write")
+    assert result.code == 2
+    line = len(before.decode().splitlines())
+    assert result.err == (f"lockrisk: error: after/Gemfile:{line}: already constrains connection_pool: "
+                          'gem "connection_pool", "< 4" (change it by hand, or drop it and run lockrisk pin again)\n')
+    assert gemfile.read_bytes() == before
+
+
+def test_refuses_when_the_file_changed_since_it_was_read(cli, tmp_path: Path, monkeypatch) -> None:
+    import lockrisk.edit as edit
+
+    case = copy_case(tmp_path, "rubygems", "incident")
+    gemfile = case / "after" / "Gemfile"
+    real = edit.apply_insertions
+
+    def racing(text, insertions):  # someone saves the Gemfile while lockrisk is planning its edit
+        gemfile.write_text(text + "# edited by someone else\n")
+        return real(text, insertions)
+
+    monkeypatch.setattr(edit, "apply_insertions", racing)
+    result = pin(cli, case, "Gemfile.lock", "--write")
+    assert result.code == 2
+    assert "after/Gemfile: changed since it was read; nothing written" in result.err
+    assert gemfile.read_text().endswith("# edited by someone else\n")
+    assert "lockrisk pin" not in gemfile.read_text()
+
+
+def test_python_write_keeps_comments_and_parses(cli, tmp_path: Path) -> None:
+    case = copy_case(tmp_path, "pypi", "incident")
+    pyproject = case / "after" / "pyproject.toml"
+    original = pyproject.read_text()
+    result = pin(cli, case, "poetry.lock", "--write")
+    assert result.code == 0, result.err
+    text = pyproject.read_text()
+    added = inserted_lines(original, text)
+    assert added[-1] == '    "sqlalchemy (>=1.4.50,<2)",'
+    comments = [ln for ln in original.splitlines() if ln.lstrip().startswith("#") or "  #" in ln]
+    assert comments and all(c in text.splitlines() for c in comments)
+    deps = tomllib.loads(text)["project"]["dependencies"]
+    (entry,) = [d for d in deps if d.startswith("sqlalchemy")]
+    from packaging.requirements import Requirement
+
+    spec = Requirement(entry).specifier
+    assert spec.contains("1.4.50") and not spec.contains("2.0.38")
+    assert "poetry lock" in result.err
+
+
+def test_poetry1_layout_and_command(cli, tmp_path: Path) -> None:
+    case = copy_case(tmp_path, "pypi", "incident-poetry1")
+    data = json.loads(pin(cli, case, "poetry.lock", "--format", "json").out)
+    (sa,) = [p for p in data["pins"] if p["requirement"] == ">=1.4.50,<2"]
+    assert sa["command"] == "poetry lock --no-update"
+    assert 'sqlalchemy = ">=1.4.50,<2"' in sa["text"]
+    assert pin(cli, case, "poetry.lock", "--write").code == 0
+    table = tomllib.loads((case / "after" / "pyproject.toml").read_text())["tool"]["poetry"]["dependencies"]
+    assert table["sqlalchemy"] == ">=1.4.50,<2"
+
+
+def test_poetry2_command_and_pep621_layout(cli, tmp_path: Path) -> None:
+    case = copy_case(tmp_path, "pypi", "incident")
+    data = json.loads(pin(cli, case, "poetry.lock", "--format", "json").out)
+    sa = next(p for p in data["pins"] if p["requirement"] == ">=1.4.50,<2")
+    assert sa["command"] == "poetry lock"
+    assert '"sqlalchemy (>=1.4.50,<2)",' in sa["text"]  # the file's own "name (spec)" style
+
+
+def test_unsatisfiable_pin_names_the_dependent_and_the_choices(cli, tmp_path: Path) -> None:
+    case = copy_case(tmp_path, "pypi", "incident")
+    result = pin(cli, case, "poetry.lock")
+    assert "werkzeug: no safe pin: flask 3.0.3 requires >=3.0.0" in result.out
+    assert "hold flask back to a release that accepts werkzeug 2.3.8" in result.out
+    assert "or move forward: keep werkzeug 3.0.6 and fix the code that breaks" in result.out
+
+
+def test_check_finds_a_stale_pin(cli, tmp_path: Path) -> None:
+    case = copy_case(tmp_path, "rubygems", "incident")
+    assert pin(cli, case, "Gemfile.lock", "--write").code == 0
+    still = cli(["pin", "--check", "after/Gemfile.lock"], cwd=case)
+    assert still.code == 0
+    assert "connection_pool: keep (sidekiq is still 7.3.9; waiting for >= 8.0.10)" in still.out
+    lock = case / "after" / "Gemfile.lock"
+    lock.write_text(lock.read_text().replace("    sidekiq (7.3.9)", "    sidekiq (8.0.10)"))
+    stale = cli(["pin", "--check", "after/Gemfile.lock"], cwd=case)
+    assert stale.code == 1
+    assert "connection_pool: stale: condition met: sidekiq 8.0.10 is locked (>= 8.0.10)" in stale.out
+    assert "run bundle lock --update connection_pool" in stale.out
+
+
+def test_patch_prints_a_unified_diff_and_writes_nothing(cli, tmp_path: Path) -> None:
+    case = copy_case(tmp_path, "rubygems", "incident")
+    before = (case / "after" / "Gemfile").read_bytes()
+    result = pin(cli, case, "Gemfile.lock", "--patch")
+    assert result.out.startswith("--- a/after/Gemfile\n+++ b/after/Gemfile\n@@ ")
+    assert '+gem "connection_pool", "~> 2.5"' in result.out.splitlines()
+    assert (case / "after" / "Gemfile").read_bytes() == before
+
+
+@pytest.mark.parametrize("name", ["evil\", require: \"x", "a b"])
+def test_invalid_names_are_never_written(name: str) -> None:
+    from lockrisk.suggest import _GEM_NAME
+
+    assert _GEM_NAME.match(name) is None
