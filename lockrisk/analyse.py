@@ -13,6 +13,9 @@ from lockrisk.versions import scheme_for
 from lockrisk.versions.scheme import Constraint, Scheme
 
 
+UNRECORDED = "(range not recorded)"
+
+
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Dependent:
     name: str
@@ -28,6 +31,7 @@ class Finding:
     direct: bool
     forced: bool
     forced_by: tuple[str, ...]  # who excludes the old version ("sidekiq >= 8", "Gemfile ~> 8.1")
+    unrecorded: tuple[str, ...] = ()  # dependents whose range the lockfile does not record (uv.lock)
     floor_only: bool
     dependents: tuple[Dependent, ...]
     direct_requirements: tuple[Requirement, ...]  # the project's own requirements on it
@@ -77,6 +81,10 @@ def analyse_change(change: Change, graph: Graph, old_graph: Graph | None = None)
     floor_flags: list[bool] = []
     for edge in graph.dependents(change.key):
         text = edge.requirement.constraint
+        if not edge.requirement.recorded:
+            dependents.append(Dependent(name=edge.parent.name, version=edge.parent.version,
+                                        requirement=UNRECORDED, floor_only=False, admits_old=None))
+            continue
         c = _constraint(scheme, text)
         floor = c.is_floor_only() if c is not None else False
         admits_old = _admits(c, old_version) if old_version else None
@@ -114,6 +122,7 @@ def analyse_change(change: Change, graph: Graph, old_graph: Graph | None = None)
         dependents=tuple(dependents),
         direct_requirements=own,
         paths=paths,
+        unrecorded=tuple(d.name for d in dependents if d.requirement == UNRECORDED),
     )
 
 

@@ -116,7 +116,7 @@ def run_diff(options: DiffOptions) -> int:
 
 
 def find_lockfile(cwd: Path) -> Path:
-    for name in ("Gemfile.lock", "gems.locked", "poetry.lock"):
+    for name in ("Gemfile.lock", "gems.locked", "poetry.lock", "uv.lock"):
         if (cwd / name).is_file():
             return cwd / name
     raise LockriskError("no Gemfile.lock or poetry.lock here; name the lockfile", path=str(cwd))
@@ -209,6 +209,7 @@ def _pins_text(pins, notes) -> str:
             out.append(f"{plain(p.name)}: add to {where}:")
             out += ["  " + plain(line) for line in p.text.strip("\n").splitlines()]
             out.append(f"  then run: {p.command}")
+            out += [f"  note: {plain(n)}" for n in p.notes]
         out.append("")
     return "\n".join(out)
 
@@ -268,6 +269,7 @@ def run_pin_check(options: PinOptions, cwd: Path) -> int:
     from lockrisk.parsers import load_path
     from lockrisk.render.escape import plain
     from lockrisk.stale import find_stale_pins
+    from lockrisk.suggest import relock_command
 
     if len(options.paths) > 1:
         raise ConfigError("--check takes one lockfile")
@@ -284,7 +286,7 @@ def run_pin_check(options: PinOptions, cwd: Path) -> int:
     for pin in stale:
         print(f"{label}:{pin.line}: {plain(pin.name)}: stale: {plain(pin.status)}; remove the pin "
               f"(lines {pin.line}-{pin.end_line}) and run "
-              + (f"bundle lock --update {pin.name}" if lockfile.ecosystem == "rubygems" else "poetry lock"))
+              + relock_command(lockfile.kind, pin.name, lockfile.tool_version))
     if not stale and not kept:
         print("no lockrisk pins found")
     return EXIT_FINDINGS if stale else EXIT_OK

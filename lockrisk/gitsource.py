@@ -7,7 +7,7 @@ from pathlib import Path, PurePosixPath
 
 from lockrisk.errors import GitError
 
-LOCKFILE_NAMES = ("Gemfile.lock", "gems.locked", "poetry.lock")
+LOCKFILE_NAMES = ("Gemfile.lock", "gems.locked", "poetry.lock", "uv.lock")
 
 
 def _git(args: list[str], cwd: Path) -> subprocess.CompletedProcess[bytes]:

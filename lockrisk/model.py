@@ -44,6 +44,7 @@ class Requirement:
     markers: str | None = None
     optional: bool = False
     groups: tuple[str, ...] = ()  # for the project's own requirements: the manifest groups naming it
+    recorded: bool = True  # False when the lockfile names the edge but not its range (uv.lock registry edges)
     line: int | None = None
 
 
@@ -68,5 +69,6 @@ class Lockfile:
     direct: tuple[Requirement, ...] = ()
     notes: tuple[str, ...] = ()
     tool_version: str | None = None  # version of Bundler / Poetry that wrote it, where recorded
+    kind: str = ""  # "Gemfile.lock", "poetry.lock" or "uv.lock": the format it was read from
     extra_versions: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     """Other versions locked for the same key (poetry marker splits): key -> versions."""

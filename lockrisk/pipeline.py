@@ -120,7 +120,8 @@ def attach_pins(findings: list[Finding], pair: LockfilePair, pin_at: str) -> lis
     for f in findings:
         if wants_pin(f, pin_at):
             pin = suggest_pin(f, manifest_path=pair.manifest_label or manifest_name(pair.new), manifest_text=text,
-                              tool_version=pair.new.tool_version, ecosystem=pair.new.ecosystem)
+                              tool_version=pair.new.tool_version, ecosystem=pair.new.ecosystem,
+                              lock_kind=pair.new.kind)
             f = replace(f, pin=pin)
         out.append(f)
     return out

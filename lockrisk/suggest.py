@@ -47,7 +47,7 @@ class PinSuggestion:
     def to_dict(self) -> dict[str, Any]:
         return {"file": self.file, "line": self.line, "text": self.text, "requirement": self.requirement,
                 "command": self.command, "remove_when": self.remove_when, "blocked_by": self.blocked_by,
-                "alternatives": list(self.alternatives)}
+                "alternatives": list(self.alternatives), "notes": list(self.notes)}
 
     def markdown_lines(self) -> list[str]:
         from lockrisk.render.escape import markdown, markdown_code
@@ -69,10 +69,13 @@ def _safe(text: str) -> str:
     return plain(text).replace("\u23ce", " ")
 
 
-def _remove_when(f: Finding) -> tuple[str, str]:
+def _remove_when(f: Finding, scheme) -> tuple[str, str]:
     """(machine-checkable condition or "", human sentence)."""
     kb = f.assessment.known_breakage if f.assessment is not None else None
-    new_major = f.change.new.version.split(".")[0] if f.change.new else "?"
+    new_major = "?"
+    if f.change.new is not None:
+        release = scheme.parse(f.change.new.version).release or (0,)
+        new_major = f"0.{release[1] if len(release) > 1 else 0}" if release[0] == 0 else str(release[0])
     if kb is not None and kb.fixed_in:
         return f"{kb.dependent} >= {kb.fixed_in}", f"remove once {kb.dependent} >= {kb.fixed_in} is locked"
     return "", f"remove once every dependent supports {new_major}.x"
@@ -84,14 +87,24 @@ def poetry_lock_command(tool_version: str | None) -> str:
     return "poetry lock"
 
 
+def relock_command(lock_kind: str, name: str, tool_version: str | None) -> str:
+    """The command that re-resolves only `name` after the pin is added."""
+    if lock_kind == "uv.lock":
+        return f"uv lock --upgrade-package {name}"
+    if lock_kind == "poetry.lock":
+        return poetry_lock_command(tool_version)
+    return f"bundle lock --update {name}"
+
+
 def suggest_pin(f: Finding, *, manifest_path: str, manifest_text: str | None, tool_version: str | None = None,
-                ecosystem: str) -> PinSuggestion:
+                ecosystem: str, lock_kind: str = "") -> PinSuggestion:
     scheme = scheme_for(ecosystem)
     old = f.change.old.version if f.change.old else ""
     new = f.change.new.version if f.change.new else ""
     ceiling = scheme.ceiling_for(old)
-    condition, remove_sentence = _remove_when(f)
-    command = (f"bundle lock --update {f.name}" if ecosystem == "rubygems" else poetry_lock_command(tool_version))
+    condition, remove_sentence = _remove_when(f, scheme)
+    command = relock_command(lock_kind or ("Gemfile.lock" if ecosystem == "rubygems" else "poetry.lock"), f.name,
+                             tool_version)
 
     blocked: list[str] = []
     alternatives: list[str] = []
@@ -115,7 +128,9 @@ def suggest_pin(f: Finding, *, manifest_path: str, manifest_text: str | None, to
                              alternatives=tuple(alternatives))
 
     who = ", ".join(f"{d.name} {d.requirement}" for d in f.dependents) or "the project"
-    comment = [f"{PIN_MARK} {f.name}: {new} floated in through {who} (no ceiling)."]
+    how = "moved in through" if f.unrecorded else "floated in through"
+    ceiling_note = " (no ceiling)" if f.floor_only else ""
+    comment = [f"{PIN_MARK} {f.name}: {new} {how} {who}{ceiling_note}."]
     kb = f.assessment.known_breakage if f.assessment is not None else None
     if kb is not None:
         comment.append(f"{kb.summary} ({kb.source})")
@@ -136,8 +151,12 @@ def suggest_pin(f: Finding, *, manifest_path: str, manifest_text: str | None, to
         return PinSuggestion(ecosystem=ecosystem, name=f.name, file=manifest_path, line=None, text=text,
                              requirement=ceiling, command=command, remove_when=remove_sentence,
                              notes=(f"{manifest_path} could not be read: add the lines by hand",))
+    notes: tuple[str, ...] = ()
+    if f.unrecorded:
+        notes = (f"the lockfile does not record which {f.name} versions {', '.join(f.unrecorded)} accept: "
+                 f"`{command}` refuses the pin if one of them needs {new}",)
     return PinSuggestion(ecosystem=ecosystem, name=f.name, file=manifest_path, line=edit.line, text=edit.text,
-                         requirement=ceiling, command=command, remove_when=remove_sentence, edit=edit)
+                         requirement=ceiling, command=command, remove_when=remove_sentence, edit=edit, notes=notes)
 
 
 def wants_pin(f: Finding, pin_at: str) -> bool:

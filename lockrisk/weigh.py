@@ -219,6 +219,9 @@ def assess(finding: Finding, graph: Graph, reach: Reachability, settings=None) -
             reasons.append(Reason(code="transitive", text=f"transitive: nobody in the {manifest} asked for it"))
             if finding.forced:
                 reasons.append(Reason(code="forced", text="forced: " + "; ".join(finding.forced_by[:3])))
+            elif finding.unrecorded:
+                score += 5
+                reasons.append(Reason(code="unrecorded", text=f"forced or floated is unknown: the lockfile does not record the ranges {_list(list(finding.unrecorded))} declare"))
             else:
                 score += 15
                 reasons.append(Reason(code="floated", text=f"floated: nothing in the new lockfile excludes {old_v}; the resolver moved it because nothing stopped it"))

@@ -26,10 +26,7 @@ def lockfile_in(side: Path) -> Path:
 @pytest.mark.parametrize("case", corpus_cases("rubygems") + corpus_cases("pypi"), ids=lambda p: p.name)
 def test_every_corpus_lockfile_parses_on_both_sides(case: Path) -> None:
     for side in ("before", "after"):
-        lock = lockfile_in(case / side)
-        if lock.name == "uv.lock":
-            continue  # uv.lock support is not built yet
-        lf = load_path(lock)
+        lf = load_path(lockfile_in(case / side))
         assert len(lf.packages) > 50
         assert lf.direct, "direct requirements come from the manifest beside the lock"
 
@@ -147,3 +144,8 @@ def test_pyproject_groups_on_corpus_projects() -> None:
 
 def test_corpus_is_where_we_expect() -> None:
     assert (CORPUS / "rubygems").is_dir() and (CORPUS / "pypi").is_dir()
+
+
+def test_saleor_uv_faker_is_a_direct_test_only_jump(cli) -> None:
+    found = breaking(cli, "pypi", "saleor-uv-faker-40")
+    assert found == {"faker": ("26.3.0", "40.32.0", "up", "direct", False)}

@@ -101,3 +101,16 @@ def test_fail_on_sets_the_exit_status(cli) -> None:
     assert cli(["diff", before, before, "-f", "json", "--fail-on", "high"]).code == 0
     same = cli(["diff", before, before, "-f", "json"])
     assert same.json()["changes"] == []
+
+
+def test_uv_lock_findings_say_the_ranges_are_not_recorded(cli) -> None:
+    result = cli(["diff", fixture("pypi", "uv", "before", "uv.lock"), fixture("pypi", "uv", "after", "uv.lock"), "-f", "json"])
+    assert result.code == 0, result.err
+    by = _by_name(result.json())
+    starlette = by["starlette"]
+    assert starlette["unrecorded"] == ["fastapi"] and starlette["forced"] is False
+    assert starlette["dependents"][0]["requirement"] == "(range not recorded)"
+    assert any(r["code"] == "unrecorded" for r in starlette["reasons"])
+    assert starlette["pin"]["command"] == "uv lock --upgrade-package starlette"
+    assert "remove once every dependent supports 0.45" in starlette["pin"]["remove_when"]
+    assert by["fastapi"]["direct"] is True and by["fastapi"]["floor_only"] is True

@@ -155,3 +155,14 @@ def test_parse_from_bytes_with_no_manifest_notes_it() -> None:
     lf = parse_lockfile(data, "Gemfile.lock")
     assert list(lf.packages) == ["rake"]
     assert any("no Gemfile beside Gemfile.lock" in n for n in lf.notes)
+
+
+def test_uv_lock_reads_edges_without_ranges_and_the_projects_own_requirements() -> None:
+    lf = load_path(fixture("pypi", "uv", "after", "uv.lock"))
+    assert lf.kind == "uv.lock" and lf.format_version == "1.3"
+    assert "shipping-api" not in lf.packages  # the project itself is not a dependency
+    httpx = lf.packages["httpx"]
+    assert {r.key for r in httpx.requires} == {"anyio", "certifi", "httpcore", "idna"}
+    assert all(not r.recorded for r in httpx.requires)
+    assert {r.key: r.groups for r in lf.direct} == {"fastapi": ("main",), "httpx": ("main",), "pytest": ("dev",)}
+    assert httpx.source.url == "https://pypi.example/simple"

@@ -181,4 +181,5 @@ def parse_gemfile_lock(data: bytes, path: str) -> Lockfile:
         packages=packages,
         direct=tuple(direct.values()),
         notes=tuple(notes),
+        kind="Gemfile.lock",
     )

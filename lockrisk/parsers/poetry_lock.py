@@ -145,6 +145,7 @@ def parse_poetry_lock(data: bytes, path: str) -> Lockfile:
         packages=packages,
         direct=(),
         notes=tuple(notes),
+        kind="poetry.lock",
         extra_versions={k: tuple(v) for k, v in extra_versions.items()},
     )
 

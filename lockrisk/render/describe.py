@@ -36,8 +36,11 @@ def jump(f: Finding) -> str:
 def origin(f: Finding) -> str:
     if f.direct and not f.dependents:
         return "direct"
-    kind = "direct" if f.direct else ("forced" if f.forced else "floated")
-    return kind
+    if f.direct:
+        return "direct"
+    if f.forced:
+        return "forced"
+    return "forced or floated (ranges not recorded)" if f.unrecorded else "floated"
 
 
 def pulled_in_by(f: Finding, limit: int = 4) -> str:

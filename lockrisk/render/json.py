@@ -36,6 +36,7 @@ def finding_to_dict(f: Finding) -> dict[str, Any]:
         "direct": f.direct,
         "forced": f.forced,
         "forced_by": list(f.forced_by),
+        "unrecorded": list(f.unrecorded),
         "floor_only": f.floor_only,
         "dependents": [
             {"name": d.name, "version": d.version, "requirement": d.requirement,

@@ -1,0 +1,122 @@
+"""uv.lock (`version = 1`, any revision).
+
+uv records which packages depend on which, but for registry and git packages it does
+not record the version ranges: those edges are kept with `recorded=False`. The
+project's own requirements, with their ranges, are in the root package's
+`[package.metadata]` (`requires-dist`, `requires-dev`).
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
+
+from lockrisk.errors import ParseError
+from lockrisk.model import Lockfile, Package, Requirement, Source
+from lockrisk.names import pypi_key
+from lockrisk.parsers.common import decode_text, refuse_conflicts
+from lockrisk.tomlload import loads
+
+_PACKAGE_HEADER = re.compile(r"^\[\[(package|distribution)\]\]\s*$", re.M)
+_LOCAL = ("editable", "virtual", "directory", "path")
+
+
+def _source(raw: Any) -> Source:
+    if not isinstance(raw, dict):
+        return Source(kind="registry")
+    if "registry" in raw:
+        return Source(kind="registry", url=str(raw["registry"]))
+    if "git" in raw:
+        parts = urlsplit(str(raw["git"]))
+        query = parse_qs(parts.query)
+        ref = next((f"{k} {v[0]}" for k in ("tag", "branch", "rev") if (v := query.get(k))), None)
+        url = parts._replace(query="", fragment="").geturl()
+        return Source(kind="git", url=url, revision=parts.fragment or None, ref=ref)
+    if "url" in raw:
+        return Source(kind="url", url=str(raw["url"]))
+    for key in _LOCAL:
+        if key in raw:
+            return Source(kind="directory" if key != "path" else "path", url=str(raw[key]), ref=key)
+    return Source(kind="registry")
+
+
+def _edges(items: Any, where: str, path: str, line: int | None) -> list[Requirement]:
+    if not isinstance(items, list):
+        raise ParseError(f"{where}: expected a list of tables", path=path, line=line)
+    out = []
+    for item in items:
+        if not isinstance(item, dict) or not isinstance(item.get("name"), str):
+            raise ParseError(f"{where}: expected {{ name = ... }} tables", path=path, line=line)
+        out.append(Requirement(name=item["name"], key=pypi_key(item["name"]), constraint="",
+                               markers=item.get("marker"), recorded=False, line=line))
+    return out
+
+
+def _declared(items: Any, group: str, line: int | None) -> list[Requirement]:
+    out = []
+    for item in items if isinstance(items, list) else []:
+        if isinstance(item, dict) and isinstance(item.get("name"), str):
+            marker = item.get("marker")
+            extra_group = group
+            if isinstance(marker, str) and (m := re.fullmatch(r"extra == '([^']+)'", marker.strip())):
+                extra_group, marker = f"extra:{m.group(1)}", None
+            out.append(Requirement(name=item["name"], key=pypi_key(item["name"]),
+                                   constraint=str(item.get("specifier", "")), markers=marker,
+                                   groups=(extra_group,), line=line))
+    return out
+
+
+def parse_uv_lock(data: bytes, path: str) -> Lockfile:
+    text = decode_text(data, path)
+    refuse_conflicts(text, path)
+    doc = loads(text, path)
+    schema = doc.get("version")
+    raw_packages = doc.get("package", doc.get("distribution"))
+    if not isinstance(schema, int) or not isinstance(raw_packages, list):
+        raise ParseError("not a uv.lock: no integer `version` and [[package]] list", path=path, line=1)
+    notes = ["uv.lock records no version ranges for registry packages: floor-only and forced are judged "
+             "from the project's own requirements only"]
+    if schema != 1:
+        notes.append(f"{path}: unknown uv.lock version {schema}; reading it as version 1")
+    members = set()
+    manifest = doc.get("manifest")
+    if isinstance(manifest, dict) and isinstance(manifest.get("members"), list):
+        members = {pypi_key(str(m)) for m in manifest["members"]}
+
+    header_lines = [text.count("\n", 0, m.start()) + 1 for m in _PACKAGE_HEADER.finditer(text)]
+    packages: dict[str, Package] = {}
+    direct: list[Requirement] = []
+    for index, raw in enumerate(raw_packages):
+        line = header_lines[index] if index < len(header_lines) else None
+        where = f"package[{index}]"
+        if not isinstance(raw, dict) or not isinstance(raw.get("name"), str):
+            raise ParseError(f"{where}.name: expected a string", path=path, line=line)
+        name = raw["name"]
+        key = pypi_key(name)
+        source = _source(raw.get("source"))
+        is_project = key in members or (source.ref in ("editable", "virtual") and source.url == ".")
+        if is_project:
+            meta = raw.get("metadata", {}) if isinstance(raw.get("metadata"), dict) else {}
+            direct += _declared(meta.get("requires-dist"), "main", line)
+            dev = meta.get("requires-dev", {})
+            if isinstance(dev, dict):
+                for group, items in dev.items():
+                    direct += _declared(items, str(group), line)
+            continue
+        version = raw.get("version")
+        if not isinstance(version, str):
+            version = "0"
+            notes.append(f"{path}: {name} has no version (a dynamic local project)")
+        requires = _edges(raw.get("dependencies", []), f"{where}.dependencies", path, line)
+        for table in ("optional-dependencies", "dev-dependencies"):
+            extra = raw.get(table, {})
+            if isinstance(extra, dict):
+                for items in extra.values():
+                    requires += _edges(items, f"{where}.{table}", path, line)
+        if key in packages:
+            continue  # a fork-split duplicate: keep the first
+        packages[key] = Package(name=name, key=key, version=version, source=source, requires=tuple(requires),
+                                line=line)
+    return Lockfile(path=path, ecosystem="pypi", format_version=f"{schema}.{doc.get('revision', 1)}",
+                    tool_version=None, packages=packages, direct=tuple(direct), notes=tuple(notes), kind="uv.lock")
