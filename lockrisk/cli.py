@@ -101,6 +101,17 @@ def pin(
     raise typer.Exit(run_pin(options))
 
 
+@app.command()
+def ci(debug: DebugOpt = False) -> None:
+    """Run as the GitHub Action: job summary, annotations, outputs, SARIF and one sticky PR comment.
+
+    Reads its inputs from LOCKRISK_* environment variables and the GITHUB_* ones.
+    """
+    from lockrisk.ci import run_ci
+
+    raise typer.Exit(run_ci())
+
+
 def main(argv: list[str] | None = None) -> None:
     args = list(sys.argv[1:] if argv is None else argv)
     debug = "--debug" in args

@@ -29,6 +29,10 @@ def render(report: "Report", fmt: str, *, show_all: bool = False, width: int | N
             from lockrisk.render.table import render_table  # rich: only when a table is asked for
 
             return render_table(report, show_all=show_all, width=width, color=color)
+        case "annotations":
+            from lockrisk.render.annotations import render_annotations
+
+            return render_annotations(report)
         case "sarif":
             from lockrisk.render.sarif import render_sarif
 

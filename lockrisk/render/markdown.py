@@ -8,6 +8,7 @@ from __future__ import annotations
 from lockrisk.analyse import Finding
 from lockrisk.render import describe
 from lockrisk.render.escape import markdown as md
+from lockrisk.render.escape import html
 from lockrisk.render.escape import markdown_code as code
 from lockrisk.report import Report
 
@@ -26,7 +27,7 @@ def verdict(report: Report) -> str:
     top = shown[0]
     worst = describe.severity(top)
     return (f"{ICON.get(worst, '')} **lockrisk**: {len(shown)} finding{'s' if len(shown) != 1 else ''} ({parts}); "
-            f"top: `{code(top.name)}` {code(describe.versions(top))}")
+            f"top: <code>{code(top.name)}</code> {code(describe.versions(top))}")
 
 
 def finding_table(findings: tuple[Finding, ...] | list[Finding]) -> list[str]:
@@ -45,8 +46,9 @@ def finding_table(findings: tuple[Finding, ...] | list[Finding]) -> list[str]:
 
 def finding_details(f: Finding) -> list[str]:
     sev = describe.severity(f)
-    out = [f"<details><summary>{ICON.get(sev, '')} <b>{code(f.name)}</b> {code(describe.versions(f))} "
-           f"({sev or describe.jump(f)}) in <code>{code(f.change.lockfile)}</code></summary>", ""]
+    # the <details> line is an HTML block: markdown is not parsed there, so it gets HTML escaping only
+    out = [f"<details><summary>{ICON.get(sev, '')} <b>{html(f.name)}</b> {html(describe.versions(f))} "
+           f"({sev or describe.jump(f)}) in <code>{html(f.change.lockfile)}</code></summary>", ""]
     if f.dependents or f.direct_requirements:
         out += ["| required by | version | requirement | ceiling |", "|---|---|---|---|"]
         for r in f.direct_requirements:
@@ -92,3 +94,44 @@ def render_markdown(report: Report, *, show_all: bool = False, details: bool = T
     for note in report.notes:
         lines.append(f"> {md(note)}")
     return "\n".join(lines).rstrip() + "\n"
+
+
+def render_comment(report: Report, *, limit: int, full_report_url: str | None) -> str:
+    """The markdown report cut to fit `limit` characters: details go first, then table rows."""
+    full = render_markdown(report)
+    if len(full) <= limit:
+        return full
+    shown = report.notable()
+    pointer = ("Full details: [the job summary](" + full_report_url + ")." if full_report_url
+               else "Full details are in the job summary.")
+    for count in range(len(shown), -1, -1):
+        lines = [verdict(report), ""]
+        if count:
+            lines += finding_table(shown[:count])
+            lines.append("")
+        if count < len(shown):
+            lines.append(f"{len(shown) - count} more findings are not shown here. {pointer}")
+        else:
+            lines.append(f"Details per finding are not shown here. {pointer}")
+        body = "\n".join(lines) + "\n"
+        if len(body) <= limit:
+            return body
+    return verdict(report)[:limit]
+
+
+def render_summary(report: Report, *, limit_bytes: int) -> str:
+    """The job summary: the full report when it fits GitHub's cap, else the table and the top details."""
+    full = render_markdown(report)
+    if len(full.encode("utf-8")) <= limit_bytes:
+        return full
+    shown = report.notable()
+    head = [verdict(report), ""] + finding_table(shown) + [""]
+    out = "\n".join(head) + "\n"
+    for f in shown:
+        block = "\n".join(finding_details(f)) + "\n"
+        if len((out + block).encode("utf-8")) > limit_bytes - 200:
+            out += "\nFurther details were cut to stay under the job summary size limit; see the JSON report.\n"
+            break
+        out += block
+    encoded = out.encode("utf-8")
+    return encoded[:limit_bytes].decode("utf-8", errors="ignore") if len(encoded) > limit_bytes else out

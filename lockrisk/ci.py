@@ -1,0 +1,128 @@
+"""`lockrisk ci`: everything the GitHub Action does, driven by the environment.
+
+Inputs arrive as LOCKRISK_* environment variables (the action never interpolates them
+into a script). Writes the job summary, annotations, step outputs, the JSON report, an
+optional SARIF file and one sticky pull-request comment; exits 1 when a finding
+reaches `fail-on`.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Mapping
+
+from lockrisk.errors import ConfigError, GitError
+from lockrisk.github.context import GitHubContext, flag
+from lockrisk.report import Report, severity_rank
+
+RESOLVED = "✅ **lockrisk**: resolved: the latest push leaves no risky lockfile changes."
+
+
+def _split(value: str | None) -> list[str]:
+    return [p for p in re.split(r"[\s,]+", value or "") if p]
+
+
+def _fetch_if_missing(cwd: Path, sha: str) -> None:
+    """Shallow checkouts lack the base commit: fetch just that one."""
+    probe = subprocess.run(["git", "cat-file", "-e", f"{sha}^{{commit}}"], cwd=cwd, capture_output=True)
+    if probe.returncode != 0:
+        subprocess.run(["git", "fetch", "--no-tags", "--depth=1", "origin", sha], cwd=cwd, capture_output=True)
+
+
+def run_ci(env: Mapping[str, str] | None = None, cwd: Path | None = None, session=None,
+           sleep=time.sleep) -> int:
+    from lockrisk.commands import check_severity
+    from lockrisk.config import load_settings
+    from lockrisk.fsutil import atomic_write
+    from lockrisk.github.outputs import SUMMARY_LIMIT, append_summary, write_outputs
+    from lockrisk.pipeline import build_report, pair_from_files, pairs_from_git
+    from lockrisk.render import render
+    from lockrisk.render.escape import workflow_data
+
+    env = os.environ if env is None else env
+    cwd = cwd or Path.cwd()
+    ctx = GitHubContext.from_environ(env)
+    files = _split(env.get("LOCKRISK_FILES"))
+    config = Path(env["LOCKRISK_CONFIG"]) if env.get("LOCKRISK_CONFIG") else None
+
+    if files:
+        if len(files) != 2:
+            raise ConfigError("files: give exactly two lockfiles, OLD and NEW")
+        pairs, notes = [pair_from_files(cwd / files[0], cwd / files[1], files[0], files[1])], []
+    else:
+        base = env.get("LOCKRISK_BASE") or ctx.base_sha
+        if not base:
+            raise ConfigError("no base revision: set the `base` input, or run on a pull_request event")
+        head = env.get("LOCKRISK_HEAD") or "HEAD"
+        if re.fullmatch(r"[0-9a-f]{40}", base) and env.get("GITHUB_ACTIONS"):
+            _fetch_if_missing(cwd, base)
+        try:
+            pairs, notes = pairs_from_git(cwd, base, head, _split(env.get("LOCKRISK_LOCKFILES")))
+        except GitError as exc:
+            raise GitError(f"{exc.message} (check out with fetch-depth: 0, or set the `base` input)") from None
+
+    settings = load_settings(config, cwd, [p.path for p in pairs])
+    fail_on = check_severity(env.get("LOCKRISK_FAIL_ON") or settings.fail_on or "high", "fail-on")
+    report = build_report("ci", pairs, notes + list(settings.notes), settings=settings)
+
+    report_path = Path(env.get("LOCKRISK_REPORT") or Path(env.get("RUNNER_TEMP") or cwd) / "lockrisk-report.json")
+    atomic_write(report_path, render(report, "json"))
+    if env.get("LOCKRISK_SARIF"):
+        atomic_write(cwd / env["LOCKRISK_SARIF"], render(report, "sarif"))
+
+    sys.stdout.write(render(report, "text"))
+    if flag(env.get("LOCKRISK_ANNOTATIONS"), True):
+        sys.stdout.write(render(report, "annotations"))
+
+    if ctx.step_summary is not None:
+        from lockrisk.render.markdown import render_summary
+
+        append_summary(ctx.step_summary, render_summary(report, limit_bytes=SUMMARY_LIMIT))
+
+    if flag(env.get("LOCKRISK_COMMENT"), True):
+        _comment(report, ctx, session, sleep, workflow_data)
+
+    notable = report.notable()
+    if ctx.output is not None:
+        write_outputs(ctx.output, {"highest-severity": report.highest_severity or "none",
+                                   "findings": str(len(notable)), "report": str(report_path)})
+    return _exit_status(report, fail_on)
+
+
+def _comment(report: Report, ctx: GitHubContext, session, sleep, escape) -> None:
+    from lockrisk.github.comment import COMMENT_LIMIT, MARKER, make_session, upsert_comment
+    from lockrisk.render.markdown import render_comment
+
+    if ctx.pr_number is None or not ctx.repository:
+        print("::notice::lockrisk: not a pull request: no comment (the job summary has the report)")
+        return
+    if not ctx.token:
+        print("::notice::lockrisk: no github-token: no comment (the job summary has the report)")
+        return
+    body = None
+    if report.notable():
+        body = render_comment(report, limit=COMMENT_LIMIT - len(MARKER) - 1, full_report_url=ctx.run_url)
+    session = session or make_session(ctx.token)
+    result = upsert_comment(session, api_url=ctx.api_url, repository=ctx.repository, number=ctx.pr_number,
+                            body=body, resolved_body=RESOLVED, sleep=sleep)
+    if result.action in ("forbidden", "failed"):
+        print(f"::notice::lockrisk: {escape(result.message)}")
+    else:
+        print(f"lockrisk: pull-request comment {result.action}" + (f": {result.url}" if result.url else ""))
+
+
+def _exit_status(report: Report, fail_on: str) -> int:
+    from lockrisk.render import describe
+    from lockrisk.render.escape import plain
+
+    failing = [f for f in report.notable()
+               if f.assessment is not None and severity_rank(f.assessment.severity) <= severity_rank(fail_on)]
+    for f in failing:
+        print(f"lockrisk: {plain(f.name)} {plain(describe.versions(f))} in {plain(f.change.lockfile)} is "
+              f"{f.assessment.severity} (fail-on: {fail_on})", file=sys.stderr)
+    return 1 if failing else 0

@@ -1,0 +1,188 @@
+"""`lockrisk ci` end to end: a temporary repository, a simulated Actions environment, the GitHub API on the wire."""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+import responses
+
+from conftest import fixture
+from lockrisk.ci import run_ci
+from lockrisk.github.comment import MARKER
+
+API = "https://github.example/api/v3"  # a GitHub Enterprise Server style API root
+COMMENTS = f"{API}/repos/acme/shop/issues/7/comments"
+
+
+def git(repo: Path, *args: str) -> str:
+    return subprocess.run(["git", "-c", "user.name=t", "-c", "user.email=t@example.invalid", *args], cwd=repo,
+                          check=True, capture_output=True, text=True).stdout.strip()
+
+
+def make_repo(tmp_path: Path, after: str = "after") -> tuple[Path, str]:
+    repo = tmp_path / "repo"
+    repo.mkdir()
+    git(repo, "init", "-q", "-b", "main")
+    for name in ("Gemfile", "Gemfile.lock"):
+        shutil.copy(fixture("rubygems", "incident", "before", name), repo / name)
+    git(repo, "add", "-A")
+    git(repo, "commit", "-qm", "before")
+    base = git(repo, "rev-parse", "HEAD")
+    for name in ("Gemfile", "Gemfile.lock"):
+        shutil.copy(fixture("rubygems", "incident", after, name), repo / name)
+    git(repo, "add", "-A")
+    git(repo, "commit", "-qm", "after", "--allow-empty")
+    return repo, base
+
+
+def actions_env(tmp_path: Path, base: str, **extra: str) -> dict[str, str]:
+    event = tmp_path / "event.json"
+    event.write_text(json.dumps({"number": 7, "pull_request": {"number": 7, "base": {"sha": base},
+                                                               "head": {"sha": "f" * 40}}}))
+    env = {
+        "GITHUB_EVENT_PATH": str(event), "GITHUB_EVENT_NAME": "pull_request", "GITHUB_REPOSITORY": "acme/shop",
+        "GITHUB_API_URL": API, "GITHUB_SERVER_URL": "https://github.example", "GITHUB_RUN_ID": "42",
+        "GITHUB_STEP_SUMMARY": str(tmp_path / "summary.md"), "GITHUB_OUTPUT": str(tmp_path / "output.txt"),
+        "RUNNER_TEMP": str(tmp_path), "LOCKRISK_GITHUB_TOKEN": "t0ken-value",
+    }
+    (tmp_path / "summary.md").write_text("")
+    (tmp_path / "output.txt").write_text("")
+    env.update(extra)
+    return env
+
+
+def outputs(tmp_path: Path) -> dict[str, str]:
+    return dict(line.split("=", 1) for line in (tmp_path / "output.txt").read_text().splitlines())
+
+
+def no_sleep(seconds: float) -> None:
+    pass
+
+
+@responses.activate(assert_all_requests_are_fired=True)
+def test_pull_request_run_writes_summary_annotations_outputs_and_comment(tmp_path: Path, capsys) -> None:
+    repo, base = make_repo(tmp_path)
+    responses.get(COMMENTS, json=[])
+    created = responses.post(COMMENTS, json={"html_url": "https://github.example/acme/shop/pull/7#c1"}, status=201)
+    env = actions_env(tmp_path, base, LOCKRISK_SARIF="out.sarif")
+    code = run_ci(env=env, cwd=repo, sleep=no_sleep)
+    out, err = capsys.readouterr()
+    assert code == 1  # connection_pool is critical, fail-on defaults to high
+    assert "lockrisk: connection_pool 2.5.5 -> 3.0.2 in Gemfile.lock is critical (fail-on: high)" in err
+    summary = (tmp_path / "summary.md").read_text()
+    assert summary.startswith("🟥 **lockrisk**: ")
+    assert "<code>connection\\_pool</code>" in summary and "gem \"connection_pool\", \"~> 2.5\"" in summary
+    line = next(i for i, ln in enumerate((repo / "Gemfile.lock").read_text().splitlines(), 1)
+                if ln == "    connection_pool (3.0.2)")
+    assert re.search(rf"^::error file=Gemfile.lock,line={line},title=lockrisk critical%3A connection_pool", out, re.M)
+    assert re.search(r"^::notice file=Gemfile.lock,line=\d+,title=lockrisk low%3A minitest", out, re.M)
+    got = outputs(tmp_path)
+    assert got["highest-severity"] == "critical" and got["findings"] == "3"
+    report = json.loads(Path(got["report"]).read_text())
+    assert report["changes"][0]["name"] == "connection_pool"
+    body = json.loads(created.calls[0].request.body)["body"]
+    assert body.startswith(MARKER + "\n") and len(body) <= 65536
+    assert created.calls[0].request.headers["Authorization"] == "Bearer t0ken-value"
+    assert "t0ken-value" not in out + err + summary
+    sarif = json.loads((repo / "out.sarif").read_text())
+    assert sarif["version"] == "2.1.0"
+    result = sarif["runs"][0]["results"][0]
+    assert result["ruleId"] == "floated-major" and result["level"] == "error"
+    assert result["locations"][0]["physicalLocation"]["region"]["startLine"] == line
+    rule_ids = [r["id"] for r in sarif["runs"][0]["tool"]["driver"]["rules"]]
+    assert all(rule_ids[r["ruleIndex"]] == r["ruleId"] for r in sarif["runs"][0]["results"])
+
+
+@responses.activate(assert_all_requests_are_fired=True)
+def test_finds_its_comment_on_a_later_page_and_updates_it(tmp_path: Path, capsys) -> None:
+    repo, base = make_repo(tmp_path)
+    page2 = f"{API}/repositories/1/issues/7/comments?per_page=100&page=2"
+    responses.get(COMMENTS, json=[{"body": "looks good", "url": f"{API}/c/1"}] * 100,
+                  headers={"Link": f'<{page2}>; rel="next"'})
+    responses.get(page2, json=[{"body": f"{MARKER}\nold report", "url": f"{API}/repos/acme/shop/issues/comments/99",
+                                "html_url": "x"}])
+    patched = responses.patch(f"{API}/repos/acme/shop/issues/comments/99", json={"html_url": "y"})
+    assert run_ci(env=actions_env(tmp_path, base), cwd=repo, sleep=no_sleep) == 1
+    assert json.loads(patched.calls[0].request.body)["body"].startswith(MARKER)
+    assert "pull-request comment updated" in capsys.readouterr().out
+
+
+@responses.activate(assert_all_requests_are_fired=True)
+def test_a_clean_push_rewrites_the_comment_as_resolved(tmp_path: Path) -> None:
+    repo, base = make_repo(tmp_path, after="before")  # the second commit puts nothing risky in
+    responses.get(COMMENTS, json=[{"body": f"{MARKER}\nold report", "url": f"{API}/c/5", "html_url": "x"}])
+    patched = responses.patch(f"{API}/c/5", json={"html_url": "x"})
+    assert run_ci(env=actions_env(tmp_path, base), cwd=repo, sleep=no_sleep) == 0
+    assert "resolved" in json.loads(patched.calls[0].request.body)["body"]
+    assert outputs(tmp_path)["highest-severity"] == "none"
+
+
+@responses.activate(assert_all_requests_are_fired=True)
+def test_no_comment_is_created_when_nothing_is_risky(tmp_path: Path) -> None:
+    repo, base = make_repo(tmp_path, after="before")
+    responses.get(COMMENTS, json=[])
+    assert run_ci(env=actions_env(tmp_path, base), cwd=repo, sleep=no_sleep) == 0
+
+
+@pytest.mark.parametrize("status", [403, 404])
+@responses.activate(assert_all_requests_are_fired=True)
+def test_read_only_token_falls_back_to_the_summary(tmp_path: Path, capsys, status: int) -> None:
+    repo, base = make_repo(tmp_path)
+    responses.get(COMMENTS, json=[])
+    responses.post(COMMENTS, json={"message": "Resource not accessible by integration"}, status=status)
+    code = run_ci(env=actions_env(tmp_path, base, LOCKRISK_FAIL_ON="critical"), cwd=repo, sleep=no_sleep)
+    out = capsys.readouterr().out
+    assert code == 1  # the finding still fails the step; the 403 itself never does
+    notices = [ln for ln in out.splitlines() if ln.startswith("::notice::lockrisk: the token cannot comment")]
+    assert len(notices) == 1 and f"HTTP {status}" in notices[0]
+    assert "connection_pool" in (tmp_path / "summary.md").read_text()
+
+
+@responses.activate(assert_all_requests_are_fired=True)
+def test_server_errors_and_rate_limits_are_retried(tmp_path: Path) -> None:
+    repo, base = make_repo(tmp_path)
+    waits: list[float] = []
+    responses.get(COMMENTS, status=502)
+    responses.get(COMMENTS, status=403, json={"message": "You have exceeded a secondary rate limit"},
+                  headers={"Retry-After": "3"})
+    responses.get(COMMENTS, json=[])
+    responses.post(COMMENTS, status=500)
+    created = responses.post(COMMENTS, json={"html_url": "z"}, status=201)
+    assert run_ci(env=actions_env(tmp_path, base, LOCKRISK_FAIL_ON="critical"), cwd=repo, sleep=waits.append) == 1
+    assert len(created.calls) == 1
+    assert waits == [1.0, 3.0, 1.0]
+
+
+def test_files_mode_needs_no_git_and_no_token(tmp_path: Path, capsys) -> None:
+    env = actions_env(tmp_path, "0" * 40, LOCKRISK_COMMENT="false", LOCKRISK_FAIL_ON="critical",
+                      LOCKRISK_FILES=f"{fixture('pypi', 'incident', 'before', 'poetry.lock')} "
+                                     f"{fixture('pypi', 'incident', 'after', 'poetry.lock')}")
+    assert run_ci(env=env, cwd=tmp_path) == 0
+    assert outputs(tmp_path)["highest-severity"] == "high"
+
+
+def test_missing_base_is_a_clear_error(cli, tmp_path: Path, monkeypatch) -> None:
+    for key in ("GITHUB_EVENT_PATH", "LOCKRISK_BASE", "LOCKRISK_FILES"):
+        monkeypatch.delenv(key, raising=False)
+    result = cli(["ci"], cwd=tmp_path)
+    assert result.code == 2
+    assert result.err == ("lockrisk: error: no base revision: set the `base` input, or run on a pull_request "
+                          "event\n")
+
+
+def test_comment_budget_keeps_the_verdict_and_points_to_the_summary() -> None:
+    from lockrisk.pipeline import build_report, pair_from_files
+    from lockrisk.render.markdown import render_comment
+
+    pair = pair_from_files(fixture("rubygems", "incident", "before", "Gemfile.lock"),
+                           fixture("rubygems", "incident", "after", "Gemfile.lock"))
+    report = build_report("ci", [pair])
+    full = render_comment(report, limit=65536, full_report_url="https://github.example/run/1")
+    short = render_comment(report, limit=900, full_report_url="https://github.example/run/1")
+    assert len(short) <= 900 < len(full)
+    assert short.startswith("🟥 **lockrisk**") and "https://github.example/run/1" in short
