@@ -24,6 +24,7 @@ are info. An ignore from the project settings makes a finding info, with its rea
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, replace
 
 from lockrisk.analyse import Finding
@@ -243,6 +244,8 @@ def assess(finding: Finding, graph: Graph, reach: Reachability, settings=None) -
                   "test": "test-only", "development": "development-only", "docs": "docs-only"}[tier]
     consequence = {"test": "; a break would fail loudly in CI", "development": "; a break stays on developer machines",
                    "docs": "; a break only affects documentation builds", "build": "; a break fails the build, not production"}.get(tier, "")
+    if re.search(r"\b(CI|production)\b", tier_text):
+        consequence = ""  # the catalogue's own reason already says where a break would show
     reasons.append(Reason(code="tier", text=f"{tier_label}: {tier_text}{consequence}"))
 
     known = None
@@ -253,7 +256,7 @@ def assess(finding: Finding, graph: Graph, reach: Reachability, settings=None) -
             score += 40
             fix = f"; fixed in {known.dependent} {known.fixed_in}" if known.fixed_in else ""
             reasons.insert(0, Reason(code="known-breakage",
-                                     text=f"known breakage: {known.summary} ({known.dependent} {locked} is locked{fix}) {known.source}"))
+                                     text=f"known breakage: {known.summary} ({known.dependent} {locked} is locked{fix})"))
         runtime_deps = [d.name for d in finding.dependents if reach.is_runtime(_dep_key(graph, d.name))]
         if runtime_deps and tier not in ("test", "development", "docs"):
             score += min(2 * len(runtime_deps), 10)
@@ -275,8 +278,19 @@ def assess(finding: Finding, graph: Graph, reach: Reachability, settings=None) -
             reasons.insert(0, Reason(code="ignored", text=f"ignored by project settings{until}: {ignore.reason}"))
             severity = "info"
     assert severity in SEVERITIES
+    reasons.sort(key=lambda r: _reason_rank(r, tier))
     return Assessment(tier=tier, severity=severity, score=score, reasons=tuple(reasons), known_breakage=known,
                       tier_source=tier_source, groups=reached_groups)
+
+
+_REASON_ORDER = ("ignored", "known-breakage", "tier-receding", "floated", "forced", "unrecorded", "direct", "downgrade",
+                 "source", "floor-only", "tier", "dependents", "transitive", "jump", "prerelease", "family")
+
+
+def _reason_rank(reason: Reason, tier: str) -> int:
+    """Most telling first: what makes it matter (or recede) before what merely describes the move."""
+    code = "tier-receding" if reason.code == "tier" and tier in TIER_CAP else reason.code
+    return _REASON_ORDER.index(code) if code in _REASON_ORDER else len(_REASON_ORDER)
 
 
 def _dep_key(graph: Graph, name: str) -> str:

@@ -10,7 +10,7 @@ import re
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b-\u200f\u2028-\u202e\u2066-\u2069]")
 _NEWLINES = re.compile(r"\r\n|\r|\n")
-_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]|~])")
+_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]|])")
 _AUTOLINK = re.compile(r"(?i)(://|www\.)")
 
 
@@ -37,7 +37,7 @@ def markdown(text: object) -> str:
     s = plain(text)
     s = s.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace('"', "&quot;")
     s = _MD_SPECIAL.sub(r"\\\1", s)
-    s = s.replace("@", "&#64;")
+    s = s.replace("@", "&#64;").replace("~", "&#126;")
     return _AUTOLINK.sub(lambda m: m.group(1)[0] + "\u200b" + m.group(1)[1:], s)
 
 

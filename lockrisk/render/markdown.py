@@ -66,6 +66,9 @@ def finding_details(f: Finding) -> list[str]:
         out.append("")
     if f.assessment is not None:
         out += [f"- {md(r.text)}" for r in f.assessment.reasons]
+        kb = f.assessment.known_breakage
+        if kb is not None:  # catalogue data shipped with lockrisk, not lockfile content
+            out.append(f"- source: [{md(kb.source)}]({kb.source.replace('(', '%28').replace(')', '%29')})")
         out.append("")
     if f.pin is not None:
         out += f.pin.markdown_lines()

@@ -36,6 +36,8 @@ def render_text(report: Report, *, show_all: bool = False) -> str:
         if f.assessment is not None:
             for r in f.assessment.reasons:
                 out.append(f"  - {plain(r.text)}")
+            if f.assessment.known_breakage is not None:
+                out.append(f"  source: {plain(f.assessment.known_breakage.source)}")
         if f.pin is not None:
             out.append(f"  pin: {plain(f.pin.summary())}")
     hidden = len(report.findings) - len(shown)
