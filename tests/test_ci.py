@@ -186,3 +186,17 @@ def test_comment_budget_keeps_the_verdict_and_points_to_the_summary() -> None:
     short = render_comment(report, limit=900, full_report_url="https://github.example/run/1")
     assert len(short) <= 900 < len(full)
     assert short.startswith("🟥 **lockrisk**") and "https://github.example/run/1" in short
+
+
+def test_job_summary_stays_under_its_cap() -> None:
+    from lockrisk.pipeline import build_report, pair_from_files
+    from lockrisk.render.markdown import render_markdown, render_summary
+
+    pair = pair_from_files(fixture("hostile", "before", "poetry.lock"), fixture("hostile", "after", "poetry.lock"))
+    report = build_report("ci", [pair])
+    full = render_markdown(report)
+    limit = len(full.encode()) // 2
+    cut = render_summary(report, limit_bytes=limit)
+    assert len(cut.encode()) <= limit
+    assert cut.startswith(full.splitlines()[0]) and "cut to stay under the job summary size limit" in cut
+    assert render_summary(report, limit_bytes=len(full.encode())) == full
