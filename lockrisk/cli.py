@@ -13,7 +13,7 @@ from typing import Annotated, Optional
 import typer
 
 from lockrisk import __version__
-from lockrisk.commands import DiffOptions, PinOptions, WhyOptions, run_diff, run_pin, run_why
+from lockrisk.commands import AuditOptions, DiffOptions, PinOptions, WhyOptions, run_audit, run_diff, run_pin, run_why
 from lockrisk.errors import LockriskError
 
 app = typer.Typer(
@@ -37,6 +37,7 @@ FailOnOpt = Annotated[
 AllOpt = Annotated[bool, typer.Option("--all", help="List every change, not only the notable ones.")]
 ConfigOpt = Annotated[Optional[Path], typer.Option("--config", help="Settings file (default: .lockrisk.toml or [tool.lockrisk]).")]
 DebugOpt = Annotated[bool, typer.Option("--debug", help="Show a traceback on errors.")]
+BudgetOpt = Annotated[float, typer.Option("--budget", help="Seconds all registry look-ups may take together.")]
 
 
 def _version(value: bool) -> None:
@@ -63,11 +64,13 @@ def diff(
     fail_on: FailOnOpt = None,
     show_all: AllOpt = False,
     config: ConfigOpt = None,
+    online: Annotated[bool, typer.Option("--online", help="Add registry facts: release dates, newest release of the old major, changelogs.")] = False,
+    budget: BudgetOpt = 20.0,
     debug: DebugOpt = False,
 ) -> None:
     """Compare two lockfiles (or two git revisions) and explain every major-version jump."""
     options = DiffOptions(paths=list(paths or []), base=base, head=head, fmt=fmt, output=output, fail_on=fail_on,
-                          show_all=show_all, config=config)
+                          show_all=show_all, config=config, online=online, budget=budget)
     raise typer.Exit(run_diff(options))
 
 
@@ -99,6 +102,23 @@ def pin(
     options = PinOptions(paths=list(paths or []), base=base, head=head, patch=patch, write=write, check=check,
                          pin_at=pin_at, fmt=fmt, config=config)
     raise typer.Exit(run_pin(options))
+
+
+@app.command()
+def audit(
+    lockfile: Annotated[Optional[str], typer.Argument(help="Lockfile (default: Gemfile.lock, poetry.lock or uv.lock here).")] = None,
+    offline: Annotated[bool, typer.Option("--offline", help="Make no request: list the floor-only exposure only.")] = False,
+    budget: BudgetOpt = 20.0,
+    fmt: FormatOpt = None,
+    output: OutputOpt = None,
+    fail_on: FailOnOpt = None,
+    show_all: AllOpt = False,
+    config: ConfigOpt = None,
+    debug: DebugOpt = False,
+) -> None:
+    """Before an upgrade: which floor-only packages would a full re-resolve move across a major?"""
+    raise typer.Exit(run_audit(AuditOptions(lockfile=lockfile, fmt=fmt, output=output, fail_on=fail_on,
+                                            offline=offline, budget=budget, show_all=show_all, config=config)))
 
 
 @app.command()

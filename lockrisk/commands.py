@@ -23,6 +23,8 @@ class DiffOptions:
     fail_on: str | None = None
     show_all: bool = False
     config: Path | None = None
+    online: bool = False
+    budget: float = 20.0
     cwd: Path | None = None
 
 
@@ -111,6 +113,11 @@ def run_diff(options: DiffOptions) -> int:
         pairs, notes = [pair_from_files(cwd / old, cwd / new, old, new)], []
     settings = load_settings(options.config, cwd, [p.path for p in pairs])
     report = build_report("diff", pairs, notes + list(settings.notes), settings=settings)
+    if options.online:
+        from dataclasses import replace
+
+        enriched, online_notes = enrich(report.findings, pairs, settings, budget=options.budget)
+        report = replace(report, findings=tuple(enriched), notes=report.notes + tuple(online_notes))
     emit(report, fmt, options.output, options.show_all)
     return exit_status(report, fail_on or settings.fail_on)
 
@@ -290,3 +297,83 @@ def run_pin_check(options: PinOptions, cwd: Path) -> int:
     if not stale and not kept:
         print("no lockrisk pins found")
     return EXIT_FINDINGS if stale else EXIT_OK
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class AuditOptions:
+    lockfile: str | None = None
+    fmt: str | None = None
+    output: Path | None = None
+    fail_on: str | None = None
+    offline: bool = False
+    budget: float = 20.0
+    show_all: bool = False
+    config: Path | None = None
+    cwd: Path | None = None
+
+
+def make_lookup(lockfile, settings, *, budget: float = 20.0):
+    from lockrisk.registry.facts import Lookup
+    from lockrisk.registry.http import HttpClient, default_cache_dir
+
+    return Lookup(lockfile, index_url=settings.index_url,
+                  http=HttpClient(cache_dir=default_cache_dir(), budget=budget))
+
+
+def enrich(findings, pairs, settings, *, budget: float = 20.0):
+    """Registry facts for the notable findings (diff --online); failures become notes."""
+    from dataclasses import replace
+
+    notes: list[str] = []
+    out = list(findings)
+    for pair in pairs:
+        lookup = make_lookup(pair.new, settings, budget=budget)
+        wanted = [(f.key, f.change.new, f.change.new.version) for f in out
+                  if f.change.lockfile == pair.path and f.change.new is not None and f.change.old is not None
+                  and f.assessment is not None and f.assessment.severity != "info"]
+        facts = lookup.many(wanted)
+        for i, f in enumerate(out):
+            if f.change.lockfile == pair.path and f.key in facts:
+                out[i] = replace(f, registry=facts[f.key])
+        notes += lookup.notes
+    return out, notes
+
+
+def run_audit(options: AuditOptions) -> int:
+    from dataclasses import replace
+
+    from lockrisk.audit import audit_findings
+    from lockrisk.config import load_settings
+    from lockrisk.graph import Graph
+    from lockrisk.parsers import load_path
+    from lockrisk.pipeline import LockfilePair, attach_pins, manifest_name
+    from lockrisk.report import LockfileSummary, Report
+    from lockrisk.weigh import weigh_findings
+
+    cwd = options.cwd or Path.cwd()
+    fmt = choose_format(options.fmt, options.output is not None)
+    fail_on = check_severity(options.fail_on, "--fail-on")
+    path = cwd / options.lockfile if options.lockfile else find_lockfile(cwd)
+    label = options.lockfile or path.name
+    lockfile = load_path(path, label=label)
+    settings = load_settings(options.config, cwd, [label])
+    lookup = None if options.offline else make_lookup(lockfile, settings, budget=options.budget)
+    findings, notes = audit_findings(lockfile, lookup)
+    graph = Graph.from_lockfile(lockfile)
+    weighed = weigh_findings(findings, graph, lockfile, settings=settings)
+    name = manifest_name(lockfile)
+    manifest = path.parent / name
+    pair = LockfilePair(path=label, old=lockfile, new=lockfile, base="registry" if lookup else "floor-only exposure",
+                        head=label, manifest_label=str(Path(label).parent / name),
+                        manifest_bytes=manifest.read_bytes() if manifest.is_file() else None, manifest_file=manifest)
+    pinned = attach_pins(weighed, pair, settings.pin_at)
+    from lockrisk.pipeline import order_findings
+
+    report = Report(command="audit", lockfiles=(LockfileSummary(path=label, ecosystem=lockfile.ecosystem,
+                                                               base=pair.base, head=label,
+                                                               packages_before=len(lockfile.packages),
+                                                               packages_after=len(lockfile.packages)),),
+                    findings=tuple(order_findings(pinned)),
+                    notes=tuple(dict.fromkeys([*lockfile.notes, *settings.notes, *notes])))
+    emit(report, fmt, options.output, options.show_all)
+    return exit_status(report, fail_on or settings.fail_on)

@@ -18,6 +18,7 @@ class Change:
     new: Package | None
     jump: Jump
     source_changed: bool = False
+    projected: bool = False  # audit: the registry's newest release, not a version any lockfile holds
 
 
 def _same_source(a: Package, b: Package) -> bool:

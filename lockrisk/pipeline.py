@@ -139,11 +139,16 @@ def build_report(command: str, pairs: list[LockfilePair], notes: list[str] | Non
         summaries.append(LockfileSummary(path=pair.path, ecosystem=pair.new.ecosystem, base=pair.base,
                                          head=pair.head, packages_before=len(pair.old.packages),
                                          packages_after=len(pair.new.packages)))
-    findings.sort(key=_order)
+    findings = order_findings(findings)
     return Report(command=command, lockfiles=tuple(summaries), findings=tuple(findings), notes=tuple(all_notes))
 
 
 _KIND_ORDER = {"major": 0, "source": 1, "calver": 2, "minor": 3, "patch": 4, "added": 5, "removed": 6, "none": 7}
+
+
+def order_findings(findings: list[Finding]) -> list[Finding]:
+    """Most severe first, then by score; unweighed findings by kind of move."""
+    return sorted(findings, key=_order)
 
 
 def _order(f: Finding):

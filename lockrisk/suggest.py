@@ -130,7 +130,12 @@ def suggest_pin(f: Finding, *, manifest_path: str, manifest_text: str | None, to
     who = ", ".join(f"{d.name} {d.requirement}" for d in f.dependents) or "the project"
     how = "moved in through" if f.unrecorded else "floated in through"
     ceiling_note = " (no ceiling)" if f.floor_only else ""
-    comment = [f"{PIN_MARK} {f.name}: {new} {how} {who}{ceiling_note}."]
+    if f.change.jump.kind == "exposed":
+        comment = [f"{PIN_MARK} {f.name}: nothing caps it ({who}); a re-resolve could take any new major."]
+    elif f.change.projected:
+        comment = [f"{PIN_MARK} {f.name}: {new} is out and nothing caps it ({who})."]
+    else:
+        comment = [f"{PIN_MARK} {f.name}: {new} {how} {who}{ceiling_note}."]
     kb = f.assessment.known_breakage if f.assessment is not None else None
     if kb is not None:
         comment.append(f"{kb.summary} ({kb.source})")
@@ -161,7 +166,11 @@ def suggest_pin(f: Finding, *, manifest_path: str, manifest_text: str | None, to
 
 def wants_pin(f: Finding, pin_at: str) -> bool:
     """Floated (or forced) major moves at or above the threshold that the project did not ask for."""
-    if f.assessment is None or f.change.jump.kind != "major" or f.change.jump.direction != "up":
+    if f.assessment is None:
+        return False
+    if f.change.jump.kind == "exposed":
+        return severity_rank(f.assessment.severity) <= severity_rank(pin_at)
+    if f.change.jump.kind != "major" or f.change.jump.direction != "up":
         return False
     if f.direct and f.forced:
         return False  # the project asked for it

@@ -209,11 +209,14 @@ def assess(finding: Finding, graph: Graph, reach: Reachability, settings=None) -
     elif jump.kind == "source":
         score += 20
         reasons.append(Reason(code="source", text=f"same version, new code: {change.old.source.describe()} -> {change.new.source.describe()}"))  # type: ignore[union-attr]
+    elif jump.kind == "exposed":
+        reasons.append(Reason(code="exposed", text="exposed: a full re-resolve takes whatever major its registry "
+                                                   "publishes next, since no requirement on it has a ceiling"))
     if jump.prerelease and jump.kind not in ("added", "removed"):
         score += 5
         reasons.append(Reason(code="prerelease", text="a prerelease is involved"))
 
-    significant = major or jump.kind == "source"
+    significant = major or jump.kind in ("source", "exposed")
     if significant:
         if not finding.direct:
             score += 10
@@ -223,6 +226,8 @@ def assess(finding: Finding, graph: Graph, reach: Reachability, settings=None) -
             elif finding.unrecorded:
                 score += 5
                 reasons.append(Reason(code="unrecorded", text=f"forced or floated is unknown: the lockfile does not record the ranges {_list(list(finding.unrecorded))} declare"))
+            elif jump.kind == "exposed":
+                score += 15  # nothing would stop the move: the same risk as a float, not yet happened
             else:
                 score += 15
                 reasons.append(Reason(code="floated", text=f"floated: nothing in the new lockfile excludes {old_v}; the resolver moved it because nothing stopped it"))
@@ -283,7 +288,7 @@ def assess(finding: Finding, graph: Graph, reach: Reachability, settings=None) -
                       tier_source=tier_source, groups=reached_groups)
 
 
-_REASON_ORDER = ("ignored", "known-breakage", "tier-receding", "floated", "forced", "unrecorded", "direct", "downgrade",
+_REASON_ORDER = ("ignored", "known-breakage", "exposed", "tier-receding", "floated", "forced", "unrecorded", "direct", "downgrade",
                  "source", "floor-only", "tier", "dependents", "transitive", "jump", "prerelease", "family")
 
 

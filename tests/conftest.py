@@ -79,3 +79,11 @@ def cli(capsys, monkeypatch):
         return CliResult(code, captured.out, captured.err)
 
     return run
+
+
+@pytest.fixture(autouse=True)
+def _private_cache(tmp_path_factory, monkeypatch):
+    """Registry look-ups cache into a temporary directory, never the user's."""
+    monkeypatch.setenv("LOCKRISK_CACHE_DIR", str(tmp_path_factory.mktemp("cache")))
+    for name in ("PIP_INDEX_URL", "UV_INDEX_URL", "UV_DEFAULT_INDEX"):
+        monkeypatch.delenv(name, raising=False)

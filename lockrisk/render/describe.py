@@ -12,6 +12,8 @@ def versions(f: Finding) -> str:
     if c.new is None and c.old is not None:
         return f"{c.old.version} (removed)"
     assert c.old is not None and c.new is not None
+    if c.jump.kind == "exposed":
+        return f"{c.old.version} (no ceiling)"
     if c.jump.kind == "source":
         return f"{c.new.version} ({c.old.source.describe()} -> {c.new.source.describe()})"
     return f"{c.old.version} -> {c.new.version}"
@@ -28,6 +30,8 @@ def jump(f: Finding) -> str:
         if j.direction == "down":
             label = "DOWNGRADE " + label
         return label
+    if j.kind == "exposed":
+        return "exposure"
     if j.direction == "down":
         return f"{j.kind} (down)"
     return j.kind
@@ -36,6 +40,8 @@ def jump(f: Finding) -> str:
 def origin(f: Finding) -> str:
     if f.direct and not f.dependents:
         return "direct"
+    if f.change.jump.kind == "exposed":
+        return "exposed, direct" if f.direct else "exposed"
     if f.direct:
         return "direct"
     if f.forced:

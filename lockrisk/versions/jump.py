@@ -7,7 +7,8 @@ from typing import Literal
 
 from lockrisk.versions.scheme import ParsedVersion, Scheme
 
-JumpKind = Literal["major", "minor", "patch", "calver", "added", "removed", "source", "none"]
+# "exposed" is audit's kind: nothing moved yet, but every requirement on the package is floor-only
+JumpKind = Literal["major", "minor", "patch", "calver", "added", "removed", "source", "exposed", "none"]
 Direction = Literal["up", "down", "same", "none"]
 
 CALVER_FIRST_SEGMENT = 1900  # a leading segment this large is a year (or a date), not a major

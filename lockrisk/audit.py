@@ -1,0 +1,69 @@
+"""`lockrisk audit`: what a full re-resolve of today's lockfile would move across a major.
+
+A package is exposed when every requirement on it (its dependents' and the project's) is
+floor-only. Online, the registry says whether a newer major already exists; those become
+projected findings, weighed and given pins like any diff finding. Offline, the exposure
+itself is the finding.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from lockrisk.analyse import Finding, analyse_change
+from lockrisk.diff import Change
+from lockrisk.errors import VersionError
+from lockrisk.graph import Graph
+from lockrisk.model import Lockfile
+from lockrisk.versions import scheme_for
+from lockrisk.versions.jump import Jump, classify
+
+
+def exposed_keys(graph: Graph) -> list[str]:
+    """Packages on which at least one requirement exists and none has a ceiling."""
+    scheme = scheme_for(graph.lockfile.ecosystem)
+    out = []
+    for key in graph.packages:
+        reqs = [e.requirement for e in graph.dependents(key)] + list(graph.direct.get(key, ()))
+        if not reqs or any(not r.recorded for r in reqs):
+            continue
+        try:
+            if all(scheme.constraint(r.constraint).is_floor_only() for r in reqs):
+                out.append(key)
+        except VersionError:
+            continue
+    return out
+
+
+def audit_findings(lockfile: Lockfile, lookup=None) -> tuple[list[Finding], list[str]]:
+    graph = Graph.from_lockfile(lockfile)
+    scheme = scheme_for(lockfile.ecosystem)
+    keys = exposed_keys(graph)
+    notes: list[str] = []
+    findings: list[Finding] = []
+    if lookup is None:
+        for key in keys:
+            pkg = lockfile.packages[key]
+            change = Change(key=key, name=pkg.name, lockfile=lockfile.path, old=pkg, new=pkg,
+                            jump=Jump(kind="exposed", direction="none"))
+            findings.append(analyse_change(change, graph))
+        notes.append(f"offline: {len(keys)} packages have only floor requirements; whether a newer major exists "
+                     "needs the registry (run without --offline)")
+        return findings, notes
+    facts = lookup.many((key, lockfile.packages[key], None) for key in keys)
+    notes.extend(lookup.notes)
+    for key in keys:
+        pkg = lockfile.packages[key]
+        f = facts.get(key)
+        if f is None or f.latest is None:
+            continue
+        jump = classify(scheme.parse(pkg.version), scheme.parse(f.latest))
+        if jump.kind != "major" or jump.direction != "up":
+            continue
+        projected = replace(pkg, version=f.latest, line=None)
+        change = Change(key=key, name=pkg.name, lockfile=lockfile.path, old=pkg, new=projected, jump=jump,
+                        projected=True)
+        findings.append(replace(analyse_change(change, graph), registry=f))
+    notes.append(f"{len(keys)} packages have only floor requirements; {len(findings)} of them already have a newer "
+                 "major in their registry")
+    return findings, notes

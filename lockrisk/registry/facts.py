@@ -1,0 +1,194 @@
+"""What the registry adds to a finding: release date, newest release of the old major line,
+newest overall, changelog, yanks, and whether a newer dependent release is the better fix.
+
+Look-ups run on a bounded thread pool; any failure degrades to no facts plus a one-line note.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import sys
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from typing import Any, Callable, Iterable
+
+from lockrisk.errors import RegistryError
+from lockrisk.model import Lockfile, Package
+from lockrisk.registry.http import HttpClient, redact
+from lockrisk.versions import scheme_for
+
+POOL = 8
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class RegistryFacts:
+    latest: str | None
+    latest_in_major: str | None  # newest release on the locked version's major line
+    released: str | None = None  # release date of the version the finding moves to (ISO 8601)
+    age_days: int | None = None
+    versions_skipped: int | None = None
+    changelog: str | None = None
+    yanked: tuple[str, ...] = ()  # locked versions the registry no longer serves
+    alternative: str | None = None  # "sidekiq 8.1.0 declares connection_pool >= 3: upgrade it instead"
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"released": self.released, "age_days": self.age_days, "latest_in_major": self.latest_in_major,
+                "latest": self.latest, "versions_skipped": self.versions_skipped, "changelog": self.changelog,
+                "yanked": list(self.yanked), "alternative": self.alternative}
+
+
+def index_for(package: Package, lockfile: Lockfile, index_url: str | None, env=os.environ) -> str | None:
+    """Where to ask about `package`: the lockfile's own record first, then configuration."""
+    if lockfile.ecosystem == "rubygems":
+        remote = (package.source.url or "").split(",")[0].strip() if package.source.kind == "registry" else ""
+        if remote:
+            from urllib.parse import urlsplit
+
+            host = urlsplit(remote).hostname or ""
+            mirror = env.get("BUNDLE_MIRROR__" + host.upper().replace(".", "__"))
+            return mirror or remote
+        return index_url
+    if package.source.kind == "registry" and package.source.url:
+        return package.source.url
+    return index_url or env.get("PIP_INDEX_URL") or env.get("UV_INDEX_URL") or env.get("UV_DEFAULT_INDEX")
+
+
+def _line(scheme, version: str) -> tuple[int, ...]:
+    rel = scheme.parse(version).release or (0,)
+    return (0, rel[1] if len(rel) > 1 else 0) if rel[0] == 0 else (rel[0],)
+
+
+def summarise(ecosystem: str, versions: dict[str, str | None], old: str, new: str | None, now: dt.datetime,
+              yanked_versions: set[str]) -> RegistryFacts:
+    """Facts from a {version: release date} map; pure, so it is tested without HTTP."""
+    scheme = scheme_for(ecosystem)
+    parsed = {v: scheme.parse(v) for v in versions}
+    finals = [v for v, p in parsed.items() if not p.prerelease and v not in yanked_versions]
+    key = lambda v: parsed[v].sort_key  # noqa: E731
+    latest = max(finals, key=key) if finals else None
+    line = _line(scheme, old)
+    same_line = [v for v in finals if _line(scheme, v) == line]
+    latest_in_major = max(same_line, key=key) if same_line else None
+    released = versions.get(new or latest or "")
+    age = None
+    if released:
+        try:
+            when = dt.datetime.fromisoformat(released.replace("Z", "+00:00"))
+            age = max((now - when).days, 0)
+        except ValueError:
+            age = None
+    skipped = None
+    if new and old in parsed and new in parsed:
+        lo, hi = sorted((parsed[old].sort_key, parsed[new].sort_key))
+        skipped = sum(1 for v in finals if lo < parsed[v].sort_key < hi)
+    gone = tuple(v for v in (old, new) if v and v not in versions)
+    return RegistryFacts(latest=latest, latest_in_major=latest_in_major, released=released, age_days=age,
+                         versions_skipped=skipped, yanked=gone)
+
+
+class Lookup:
+    """Registry facts for many packages at once, within a time budget, never raising."""
+
+    def __init__(self, lockfile: Lockfile, *, index_url: str | None, http: HttpClient,
+                 now: dt.datetime | None = None, progress: bool | None = None) -> None:
+        self.lockfile = lockfile
+        self.index_url = index_url
+        self.http = http
+        self.now = now or dt.datetime.now(dt.timezone.utc)
+        self.failures: list[str] = []
+        self.progress = sys.stderr.isatty() if progress is None else progress
+        self._lock = threading.Lock()
+        self._done = 0
+
+    def _note(self, text: str) -> None:
+        with self._lock:
+            self.failures.append(text)
+
+    @property
+    def notes(self) -> list[str]:
+        """One line for all failed look-ups: the results fall back to what the lockfile says."""
+        if not self.failures:
+            return []
+        first = self.failures[0]
+        more = f" (and {len(self.failures) - 1} more)" if len(self.failures) > 1 else ""
+        return [f"registry: {len(self.failures)} look-up{'s' if len(self.failures) != 1 else ''} failed, "
+                f"first: {first}{more}; those packages are reported from the lockfile alone"]
+
+    def versions(self, package: Package) -> tuple[dict[str, str | None], set[str], str | None]:
+        """({version: release date}, yanked versions, changelog) for one package."""
+        base = index_for(package, self.lockfile, self.index_url)
+        if base is None:
+            raise RegistryError(f"no index URL for {package.name}: set PIP_INDEX_URL or [tool.lockrisk] index-url")
+        if self.lockfile.ecosystem == "rubygems":
+            from lockrisk.registry.rubygems import RubyGemsClient
+
+            client = RubyGemsClient(self.http, base)
+            releases = client.releases(package.name)
+            dates: dict[str, str | None] = {r.version: None for r in releases}
+            try:
+                for v, when in client.release_dates(package.name).items():
+                    if v in dates:
+                        dates[v] = when
+            except RegistryError:
+                pass  # the compact index alone still gives versions
+            changelog = None
+            try:
+                changelog = client.links(package.name).get("changelog")
+            except RegistryError:
+                pass
+            return dates, set(), changelog
+        from lockrisk.registry.pypi import PyPIClient
+
+        pyclient = PyPIClient(self.http, base)
+        releases = pyclient.releases(package.name)
+        return ({r.version: r.uploaded for r in releases}, {r.version for r in releases if r.yanked}, None)
+
+    def facts_for(self, package: Package, new_version: str | None) -> RegistryFacts | None:
+        try:
+            dates, yanked, changelog = self.versions(package)
+        except RegistryError as exc:
+            self._note(exc.message)
+            return None
+        facts = summarise(self.lockfile.ecosystem, dates, package.version, new_version, self.now, yanked)
+        if changelog:
+            from dataclasses import replace
+
+            facts = replace(facts, changelog=changelog)
+        return facts
+
+    def many(self, items: Iterable[tuple[str, Package, str | None]],
+             on_each: Callable[[str, RegistryFacts | None], None] | None = None) -> dict[str, RegistryFacts]:
+        work = list(items)
+        out: dict[str, RegistryFacts] = {}
+        started = time.monotonic()
+        stop = threading.Event()
+        ticker = threading.Thread(target=self._tick, args=(len(work), started, stop), daemon=True)
+        if self.progress and work:
+            ticker.start()
+        try:
+            with ThreadPoolExecutor(max_workers=POOL) as pool:
+                for key, facts in zip((k for k, _, _ in work),
+                                      pool.map(lambda item: self.facts_for(item[1], item[2]), work)):
+                    with self._lock:
+                        self._done += 1
+                    if facts is not None:
+                        out[key] = facts
+        finally:
+            stop.set()
+            if ticker.is_alive():
+                ticker.join()
+                sys.stderr.write("\r\x1b[K")
+        return out
+
+    def _tick(self, total: int, started: float, stop: threading.Event) -> None:
+        if stop.wait(0.5):
+            return  # finished quickly: no progress line
+        while not stop.wait(0.1):
+            sys.stderr.write(f"\rlockrisk: registry look-ups {self._done}/{total}")
+            sys.stderr.flush()
+
+
+__all__ = ["Lookup", "RegistryFacts", "index_for", "redact", "summarise"]

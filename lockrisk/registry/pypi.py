@@ -1,0 +1,91 @@
+"""Python package indexes: the Simple API in JSON (PEP 691, with PEP 700 upload times and
+yanks) and PEP 658 core-metadata files for Requires-Dist. Works against private indexes."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from email.parser import HeaderParser
+
+from lockrisk.errors import RegistryError
+from lockrisk.names import pypi_key
+from lockrisk.registry.http import HttpClient
+
+SIMPLE_JSON = "application/vnd.pypi.simple.v1+json"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class PyRelease:
+    version: str
+    uploaded: str | None  # earliest upload-time of its files
+    yanked: bool  # every file of it is yanked
+    metadata_url: str | None = None  # PEP 658 core-metadata of one of its files
+    files: int = 0
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class CoreMetadata:
+    requires_dist: tuple[str, ...] = ()
+    project_urls: dict[str, str] = field(default_factory=dict)
+
+
+def _version_of(filename: str, project: str) -> str | None:
+    key = pypi_key(project).replace("-", "_")
+    lower = filename.lower()
+    if lower.endswith(".whl"):
+        parts = filename.split("-")
+        return parts[1] if len(parts) >= 5 else None
+    for ext in (".tar.gz", ".zip", ".tar.bz2"):
+        if lower.endswith(ext):
+            stem = filename[: -len(ext)]
+            prefix = stem.rsplit("-", 1)
+            if len(prefix) == 2 and pypi_key(prefix[0]).replace("-", "_") == key:
+                return prefix[1]
+    return None
+
+
+class PyPIClient:
+    def __init__(self, http: HttpClient, index_url: str) -> None:
+        self.http = http
+        self.index = index_url.rstrip("/")
+
+    def releases(self, name: str) -> list[PyRelease]:
+        data = self.http.get_json(f"{self.index}/{pypi_key(name)}/", accept=SIMPLE_JSON)
+        if not isinstance(data, dict) or not isinstance(data.get("files"), list):
+            raise RegistryError(f"{self.index}/{pypi_key(name)}/: not a PEP 691 JSON response")
+        by_version: dict[str, dict] = {}
+        for v in data.get("versions", []) or []:
+            by_version.setdefault(str(v), {"uploaded": None, "yanked": [], "metadata": None})
+        for f in data["files"]:
+            if not isinstance(f, dict) or not isinstance(f.get("filename"), str):
+                continue
+            version = _version_of(f["filename"], name)
+            if version is None:
+                continue
+            entry = by_version.setdefault(version, {"uploaded": None, "yanked": [], "metadata": None})
+            up = f.get("upload-time")
+            if isinstance(up, str) and (entry["uploaded"] is None or up < entry["uploaded"]):
+                entry["uploaded"] = up
+            entry["yanked"].append(bool(f.get("yanked")))
+            if f.get("core-metadata") or f.get("data-dist-info-metadata"):
+                if f["filename"].endswith(".whl") and entry["metadata"] is None:
+                    entry["metadata"] = _absolute(self.index, str(f.get("url", ""))) + ".metadata"
+        return [PyRelease(version=v, uploaded=e["uploaded"], yanked=bool(e["yanked"]) and all(e["yanked"]),
+                          metadata_url=e["metadata"], files=len(e["yanked"])) for v, e in by_version.items()]
+
+    def core_metadata(self, release: PyRelease) -> CoreMetadata:
+        if not release.metadata_url:
+            raise RegistryError(f"no core metadata published for {release.version}")
+        fetched = self.http.get(release.metadata_url, accept="text/plain")
+        msg = HeaderParser().parsestr(fetched.body.decode("utf-8", errors="replace"))
+        urls = {}
+        for entry in msg.get_all("Project-URL") or []:
+            label, _, url = entry.partition(",")
+            urls[label.strip()] = url.strip()
+        return CoreMetadata(requires_dist=tuple(msg.get_all("Requires-Dist") or ()), project_urls=urls)
+
+
+def _absolute(index: str, url: str) -> str:
+    from urllib.parse import urljoin
+
+    url = url.split("#", 1)[0]
+    return urljoin(index + "/", url)

@@ -1,0 +1,71 @@
+"""RubyGems-compatible servers: the Compact Index (`/info/NAME`) for versions and their
+dependencies, and the JSON API for release dates and changelog links."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from lockrisk.errors import RegistryError
+from lockrisk.registry.http import HttpClient
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class GemRelease:
+    version: str
+    platform: str
+    dependencies: dict[str, str] = field(default_factory=dict)  # name -> "req, req"
+
+
+def parse_compact_info(text: str) -> list[GemRelease]:
+    """Lines after `---`: `VERSION[-PLATFORM] dep:req&req,dep2:req|checksum:...,ruby:>= 2.7`."""
+    releases = []
+    started = False
+    for raw in text.splitlines():
+        line = raw.strip()
+        if line == "---":
+            started = True
+            continue
+        if not started or not line:
+            continue
+        head, _, _meta = line.partition("|")
+        version_part, _, deps_part = head.partition(" ")
+        version, _, platform = version_part.partition("-")
+        deps = {}
+        for dep in filter(None, deps_part.split(",")):
+            name, _, reqs = dep.partition(":")
+            deps[name] = ", ".join(r.strip() for r in reqs.split("&") if r.strip())
+        releases.append(GemRelease(version=version, platform=platform or "ruby", dependencies=deps))
+    if not started:
+        raise RegistryError("not a compact index response (no --- line)")
+    return releases
+
+
+class RubyGemsClient:
+    def __init__(self, http: HttpClient, base_url: str) -> None:
+        self.http = http
+        self.base = base_url.rstrip("/")
+
+    def releases(self, name: str) -> list[GemRelease]:
+        fetched = self.http.get(f"{self.base}/info/{name}", accept="text/plain")
+        try:
+            text = fetched.body.decode("utf-8")
+        except UnicodeDecodeError:
+            raise RegistryError(f"{self.base}/info/{name}: not UTF-8 text") from None
+        return parse_compact_info(text)
+
+    def release_dates(self, name: str) -> dict[str, str]:
+        """version -> created_at (ISO 8601), from the JSON API."""
+        data = self.http.get_json(f"{self.base}/api/v1/versions/{name}.json")
+        if not isinstance(data, list):
+            raise RegistryError(f"{self.base}/api/v1/versions/{name}.json: expected a list")
+        return {str(v.get("number")): str(v.get("created_at")) for v in data if isinstance(v, dict) and v.get("number")}
+
+    def links(self, name: str) -> dict[str, str | None]:
+        data = self.http.get_json(f"{self.base}/api/v1/gems/{name}.json")
+        if not isinstance(data, dict):
+            raise RegistryError(f"{self.base}/api/v1/gems/{name}.json: expected an object")
+        meta = data.get("metadata") if isinstance(data.get("metadata"), dict) else {}
+        return {
+            "changelog": data.get("changelog_uri") or meta.get("changelog_uri"),
+            "source": data.get("source_code_uri") or meta.get("source_code_uri") or data.get("homepage_uri"),
+        }

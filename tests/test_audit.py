@@ -1,0 +1,53 @@
+"""`lockrisk audit`: the pre-upgrade exposure report, offline and against a recorded registry."""
+
+from __future__ import annotations
+
+import re
+import shutil
+from pathlib import Path
+
+import pytest
+import responses
+
+from conftest import fixture
+from test_registry import play
+
+
+@pytest.fixture
+def before(tmp_path: Path) -> Path:
+    shutil.copytree(fixture("rubygems", "incident", "before"), tmp_path / "app")
+    return tmp_path / "app"
+
+
+def test_audit_with_a_registry_that_knows_connection_pool_3(cli, before: Path) -> None:
+    with responses.RequestsMock(assert_all_requests_are_fired=True) as rsps:
+        play(rsps, "rubygems", "success")
+        # every other gem: the registry has nothing newer to say
+        rsps.add(responses.GET, re.compile(r"https://rubygems\.example/.*"), status=404, body="not here")
+        result = cli(["audit", "Gemfile.lock", "--format", "json"], cwd=before)
+    assert result.code == 0, result.err
+    report = result.json()
+    (cp,) = [c for c in report["changes"] if c["name"] == "connection_pool"]
+    assert report["changes"][0]["name"] == "connection_pool"
+    assert (cp["from"], cp["to"], cp["jump"]) == ("2.5.5", "3.0.2", "major")
+    assert cp["tier"] == "runtime-critical" and cp["floor_only"] is True and cp["direct"] is False
+    assert {d["name"] for d in cp["dependents"]} == {"activesupport", "sidekiq", "redis-client", "react-rails"}
+    assert cp["registry"]["latest"] == "3.0.2" and cp["registry"]["latest_in_major"] == "2.5.5"
+    assert cp["registry"]["released"].startswith("2025-12-22")
+    assert cp["registry"]["changelog"].endswith("Changes.md")
+    assert cp["pin"]["requirement"] == "~> 2.5"
+    assert 'gem "connection_pool", "~> 2.5"' in cp["pin"]["text"]
+    assert any("look-ups failed" in n for n in report["notes"])
+
+
+def test_audit_offline_lists_the_floor_only_exposure_without_asking(cli, before: Path) -> None:
+    with responses.RequestsMock(assert_all_requests_are_fired=False):  # any request would raise
+        result = cli(["audit", "--offline", "--format", "json"], cwd=before)
+    assert result.code == 0, result.err
+    report = result.json()
+    names = [c["name"] for c in report["changes"]]
+    assert names[0] == "connection_pool"
+    cp = report["changes"][0]
+    assert cp["jump"] == "exposed" and "registry" not in cp
+    assert "minitest" in names and "rack" not in names  # actionpack 7.2 caps rack: ">= 2.2.4, < 3.2"
+    assert any(n.startswith("offline: ") for n in report["notes"])
