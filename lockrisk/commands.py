@@ -320,6 +320,22 @@ def make_lookup(lockfile, settings, *, budget: float = 20.0):
                   http=HttpClient(cache_dir=default_cache_dir(), budget=budget))
 
 
+def add_alternative(finding, lookup, lockfile):
+    """Ask the registry whether a newer dependent release settles a floated major."""
+    from dataclasses import replace
+
+    f = finding
+    if (f.registry is None or f.direct or f.forced or f.change.jump.kind != "major" or f.change.old is None
+            or f.change.new is None or f.assessment is None or f.assessment.severity in ("info", "low")):
+        return f
+    from lockrisk.names import pypi_key
+
+    keys = [d.name if lockfile.ecosystem == "rubygems" else pypi_key(d.name) for d in f.dependents]
+    dependents = [lockfile.packages[k] for k in keys if k in lockfile.packages]
+    text = lookup.alternative(f.name, f.change.old.version, f.change.new.version, dependents)
+    return replace(f, registry=replace(f.registry, alternative=text)) if text else f
+
+
 def enrich(findings, pairs, settings, *, budget: float = 20.0):
     """Registry facts for the notable findings (diff --online); failures become notes."""
     from dataclasses import replace
@@ -334,7 +350,7 @@ def enrich(findings, pairs, settings, *, budget: float = 20.0):
         facts = lookup.many(wanted)
         for i, f in enumerate(out):
             if f.change.lockfile == pair.path and f.key in facts:
-                out[i] = replace(f, registry=facts[f.key])
+                out[i] = add_alternative(replace(f, registry=facts[f.key]), lookup, pair.new)
         notes += lookup.notes
     return out, notes
 
@@ -361,6 +377,9 @@ def run_audit(options: AuditOptions) -> int:
     findings, notes = audit_findings(lockfile, lookup)
     graph = Graph.from_lockfile(lockfile)
     weighed = weigh_findings(findings, graph, lockfile, settings=settings)
+    if lookup is not None:
+        weighed = [add_alternative(f, lookup, lockfile) for f in weighed]
+        notes = list(dict.fromkeys([*notes[:-1], *lookup.notes, notes[-1]]))
     name = manifest_name(lockfile)
     manifest = path.parent / name
     pair = LockfilePair(path=label, old=lockfile, new=lockfile, base="registry" if lookup else "floor-only exposure",

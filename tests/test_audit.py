@@ -51,3 +51,17 @@ def test_audit_offline_lists_the_floor_only_exposure_without_asking(cli, before:
     assert cp["jump"] == "exposed" and "registry" not in cp
     assert "minitest" in names and "rack" not in names  # actionpack 7.2 caps rack: ">= 2.2.4, < 3.2"
     assert any(n.startswith("offline: ") for n in report["notes"])
+
+
+def test_a_newer_dependent_release_is_offered_as_the_other_fix(cli, before: Path) -> None:
+    sidekiq_info = ("---\n7.3.9 connection_pool:>= 2.3.0,logger:>= 0,rack:>= 2.2.4,redis-client:>= 0.22.2|checksum:aa\n"
+                    "8.1.0 connection_pool:>= 3.0.0,logger:>= 1.6.2,rack:>= 3.1.0,redis-client:>= 0.26.0|checksum:bb\n")
+    with responses.RequestsMock(assert_all_requests_are_fired=True) as rsps:
+        play(rsps, "rubygems", "success")
+        rsps.get("https://rubygems.example/info/sidekiq", body=sidekiq_info)
+        rsps.add(responses.GET, re.compile(r"https://rubygems\.example/.*"), status=404, body="not here")
+        result = cli(["audit", "Gemfile.lock", "-f", "text"], cwd=before)
+    assert result.code == 0, result.err
+    assert ("registry: sidekiq 8.1.0 declares connection_pool >= 3.0.0, built for the new major: "
+            "upgrading sidekiq is the other way forward") in result.out
+    assert "registry: newest on the 2.5.5 line: 2.5.5" in result.out

@@ -173,3 +173,13 @@ def test_summarise_picks_the_old_major_line_and_release_age() -> None:
     assert (facts.latest, facts.latest_in_major, facts.age_days, facts.versions_skipped) == ("3.0.2", "2.5.5", 2, 1)
     gone = summarise("pypi", {"1.0": None}, "0.9", "1.0", dt.datetime(2025, 1, 1, tzinfo=dt.timezone.utc), set())
     assert gone.yanked == ("0.9",)
+
+
+def test_a_fresh_cached_response_makes_no_request(rsps, tmp_path: Path) -> None:
+    data = json.loads((CASSETTES / "rubygems" / "success.json").read_text())["interactions"][0]
+    rsps.get(f"{GEMS}/info/rack", body=data["response"]["body"], headers={"Cache-Control": "max-age=60"})
+    cache = tmp_path / "cache"
+    RubyGemsClient(HttpClient(cache_dir=cache), GEMS).releases("rack")
+    second = HttpClient(cache_dir=cache)
+    assert RubyGemsClient(second, GEMS).releases("rack")
+    assert second.requests_made == 0

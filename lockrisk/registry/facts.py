@@ -159,6 +159,63 @@ class Lookup:
             facts = replace(facts, changelog=changelog)
         return facts
 
+    def alternative(self, name: str, old: str, new: str, dependents: list[Package]) -> str | None:
+        """A newer release of a dependent that settles the question: one that caps the package,
+        or one built for the new major ("upgrade it instead")."""
+        scheme = scheme_for(self.lockfile.ecosystem)
+        for dep in dependents[:4]:
+            try:
+                newest, requirement = self._newest_requirement(dep, name)
+            except RegistryError as exc:
+                self._note(exc.message)
+                continue
+            if newest is None or requirement is None or newest == dep.version:
+                continue
+            try:
+                c = scheme.constraint(requirement)
+                admits_old, admits_new = c.admits(old), c.admits(new)
+            except Exception:
+                continue
+            if admits_old and not admits_new:
+                return f"{dep.name} {newest} declares {name} {requirement}: upgrading {dep.name} adds the ceiling"
+            if admits_new and not admits_old:
+                return (f"{dep.name} {newest} declares {name} {requirement}, built for the new major: "
+                        f"upgrading {dep.name} is the other way forward")
+        return None
+
+    def _newest_requirement(self, dep: Package, name: str) -> tuple[str | None, str | None]:
+        base = index_for(dep, self.lockfile, self.index_url)
+        if base is None:
+            return None, None
+        scheme = scheme_for(self.lockfile.ecosystem)
+        if self.lockfile.ecosystem == "rubygems":
+            from lockrisk.registry.rubygems import RubyGemsClient
+
+            releases = [r for r in RubyGemsClient(self.http, base).releases(dep.name)
+                        if r.platform == "ruby" and not scheme.parse(r.version).prerelease]
+            if not releases:
+                return None, None
+            newest = max(releases, key=lambda r: scheme.parse(r.version).sort_key)
+            return newest.version, newest.dependencies.get(name)
+        from packaging.requirements import InvalidRequirement, Requirement
+
+        from lockrisk.names import pypi_key
+        from lockrisk.registry.pypi import PyPIClient
+
+        client = PyPIClient(self.http, base)
+        releases = [r for r in client.releases(dep.name) if not r.yanked and not scheme.parse(r.version).prerelease]
+        if not releases:
+            return None, None
+        newest = max(releases, key=lambda r: scheme.parse(r.version).sort_key)
+        for line in client.core_metadata(newest).requires_dist:
+            try:
+                req = Requirement(line)
+            except InvalidRequirement:
+                continue
+            if pypi_key(req.name) == pypi_key(name) and not (req.marker and "extra" in str(req.marker)):
+                return newest.version, str(req.specifier)
+        return newest.version, None
+
     def many(self, items: Iterable[tuple[str, Package, str | None]],
              on_each: Callable[[str, RegistryFacts | None], None] | None = None) -> dict[str, RegistryFacts]:
         work = list(items)

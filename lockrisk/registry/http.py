@@ -106,6 +106,8 @@ class HttpClient:
             raise RegistryError("offline: no request made")
         cache_path = self._cache_path(url, accept)
         cached = self._read_cache(cache_path)
+        if cached and cached.get("fresh_until", 0) > time.time():
+            return Fetched(url=url, status=200, body=cached["body"].encode("latin-1"), from_cache=True)
         headers = {"Accept": accept}
         if cached:
             if cached.get("etag"):
@@ -130,6 +132,8 @@ class HttpClient:
                 delay *= 2
                 continue
             if resp.status_code == 304 and cached:
+                cached["fresh_until"] = time.time() + _max_age(resp.headers.get("Cache-Control", ""))
+                self._write_cache(cache_path, cached)
                 return Fetched(url=url, status=304, body=cached["body"].encode("latin-1"), from_cache=True)
             if resp.status_code == 200:
                 body = resp.content
@@ -138,6 +142,7 @@ class HttpClient:
                     raise RegistryError(f"{redact(url)}: truncated response ({len(body)} of {expected} bytes)")
                 self._write_cache(cache_path, {"etag": resp.headers.get("ETag"),
                                                "last_modified": resp.headers.get("Last-Modified"),
+                                               "fresh_until": time.time() + _max_age(resp.headers.get("Cache-Control", "")),
                                                "body": body.decode("latin-1")})
                 return Fetched(url=url, status=200, body=body, from_cache=False)
             if resp.status_code == 429 or resp.status_code >= 500:
@@ -159,6 +164,18 @@ class HttpClient:
             return json.loads(fetched.body)
         except ValueError:
             raise RegistryError(f"{redact(url)}: not valid JSON (truncated or not a registry)") from None
+
+
+def _max_age(cache_control: str) -> float:
+    """Seconds a response may be used without asking again (0 unless the server says otherwise)."""
+    directives = [d.strip().lower() for d in cache_control.split(",")]
+    if "no-cache" in directives or "no-store" in directives:
+        return 0.0
+    for d in directives:
+        if d.startswith("max-age="):
+            value = d.split("=", 1)[1]
+            return float(value) if value.isdigit() else 0.0
+    return 0.0
 
 
 def _transient(exc: Exception) -> bool:

@@ -83,3 +83,28 @@ def top_reasons(f: Finding, limit: int = 2) -> list[str]:
     if f.assessment is None:
         return []
     return [r.text for r in f.assessment.reasons[:limit]]
+
+
+def registry_lines(f: Finding) -> list[str]:
+    """Registry facts in plain words (empty when the finding was not looked up)."""
+    r = f.registry
+    if r is None:
+        return []
+    out = []
+    target = f.change.new.version if f.change.new is not None else None
+    if r.released:
+        age = f", {r.age_days} day{'s' if r.age_days != 1 else ''} ago" if r.age_days is not None else ""
+        out.append(f"{target} released {r.released[:10]}{age}")
+    if r.versions_skipped:
+        out.append(f"{r.versions_skipped} release{'s' if r.versions_skipped != 1 else ''} in between")
+    if r.latest_in_major and f.change.old is not None:
+        out.append(f"newest on the {f.change.old.version} line: {r.latest_in_major}")
+    if r.latest and r.latest != target:
+        out.append(f"newest release: {r.latest}")
+    if r.yanked:
+        out.append("no longer served (yanked?): " + ", ".join(r.yanked))
+    if r.alternative:
+        out.append(r.alternative)
+    if r.changelog:
+        out.append(f"changelog: {r.changelog}")
+    return out

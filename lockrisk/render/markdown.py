@@ -70,6 +70,9 @@ def finding_details(f: Finding) -> list[str]:
         if kb is not None:  # catalogue data shipped with lockrisk, not lockfile content
             out.append(f"- source: [{md(kb.source)}]({kb.source.replace('(', '%28').replace(')', '%29')})")
         out.append("")
+    facts = describe.registry_lines(f)
+    if facts:
+        out += ["Registry: " + "; ".join(md(x) for x in facts), ""]
     if f.pin is not None:
         out += f.pin.markdown_lines()
         out.append("")

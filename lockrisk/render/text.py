@@ -38,6 +38,8 @@ def render_text(report: Report, *, show_all: bool = False) -> str:
                 out.append(f"  - {plain(r.text)}")
             if f.assessment.known_breakage is not None:
                 out.append(f"  source: {plain(f.assessment.known_breakage.source)}")
+        for line in describe.registry_lines(f):
+            out.append(f"  registry: {plain(line)}")
         if f.pin is not None:
             out.append(f"  pin: {plain(f.pin.summary())}")
     hidden = len(report.findings) - len(shown)
