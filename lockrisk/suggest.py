@@ -139,6 +139,8 @@ def suggest_pin(f: Finding, *, manifest_path: str, manifest_text: str | None, to
     kb = f.assessment.known_breakage if f.assessment is not None else None
     if kb is not None:
         comment.append(f"{kb.summary} ({kb.source})")
+    if f.registry is not None and f.registry.latest_in_major:
+        comment.append(f"{ceiling} keeps {f.registry.latest_in_major}, the newest release of the old line, available.")
     comment.append(f"{REMOVE_MARK} {condition}" if condition else f"{REMOVE_MARK} manual: {remove_sentence}")
     comment = [_safe(line) for line in comment]
 

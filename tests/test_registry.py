@@ -183,3 +183,15 @@ def test_a_fresh_cached_response_makes_no_request(rsps, tmp_path: Path) -> None:
     second = HttpClient(cache_dir=cache)
     assert RubyGemsClient(second, GEMS).releases("rack")
     assert second.requests_made == 0
+
+
+def test_simple_api_revalidates_with_etag(rsps, tmp_path: Path) -> None:
+    data = json.loads((CASSETTES / "pypi" / "success.json").read_text())["interactions"][0]["response"]
+    first = rsps.get(f"{INDEX}/sqlalchemy/", body=data["body"], headers={"ETag": '"sa-1"'})
+    cache = tmp_path / "cache"
+    PyPIClient(HttpClient(cache_dir=cache), INDEX).releases("sqlalchemy")
+    rsps.remove(first)
+    revalidated = rsps.get(f"{INDEX}/sqlalchemy/", status=304,
+                           match=[responses.matchers.header_matcher({"If-None-Match": '"sa-1"'})])
+    versions = {r.version for r in PyPIClient(HttpClient(cache_dir=cache), INDEX).releases("sqlalchemy")}
+    assert "2.0.38" in versions and len(revalidated.calls) == 1
