@@ -23,10 +23,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from lockrisk.catalogue.load import TIERS
 from lockrisk.errors import ConfigError, LockriskError
-
-TIERS = ("runtime-critical", "runtime", "build", "test", "development", "docs")
-SEVERITIES = ("critical", "high", "medium", "low", "info")
+from lockrisk.report import SEVERITIES
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -35,6 +35,13 @@ def play(rsps: responses.RequestsMock, registry: str, scenario: str) -> list:
     return registered
 
 
+def releases(registry: str, http: HttpClient) -> list:
+    """The call each scenario exercises: the version listing of one package."""
+    if registry == "rubygems":
+        return RubyGemsClient(http, GEMS).releases("connection_pool")
+    return PyPIClient(http, INDEX).releases("sqlalchemy")
+
+
 @pytest.fixture
 def rsps():
     with responses.RequestsMock(assert_all_requests_are_fired=True) as mock:
@@ -96,10 +103,7 @@ def test_not_found_is_a_registry_error(rsps, http, registry: str) -> None:
 @pytest.mark.parametrize("registry, expected_wait", [("rubygems", 2.0), ("pypi", 1.0)])
 def test_429_honours_retry_after(rsps, http, waits, registry: str, expected_wait: float) -> None:
     play(rsps, registry, "rate-limited")
-    if registry == "rubygems":
-        assert RubyGemsClient(http, GEMS).releases("connection_pool")
-    else:
-        assert PyPIClient(http, INDEX).releases("sqlalchemy")
+    assert releases(registry, http)
     assert waits == [expected_wait]
 
 
@@ -119,10 +123,7 @@ def test_5xx_then_success_backs_off(rsps, http, waits, registry: str) -> None:
 def test_timeouts_give_up_with_a_one_line_reason(rsps, http, registry: str) -> None:
     play(rsps, registry, "timeout")
     with pytest.raises(RegistryError, match="Timeout"):
-        if registry == "rubygems":
-            RubyGemsClient(http, GEMS).releases("connection_pool")
-        else:
-            PyPIClient(http, INDEX).releases("sqlalchemy")
+        releases(registry, http)
     assert http.requests_made == 3
 
 
@@ -140,10 +141,7 @@ def test_invalid_json_is_a_registry_error(rsps, http, registry: str) -> None:
 def test_truncated_body_is_detected(rsps, http, registry: str) -> None:
     play(rsps, registry, "truncated")
     with pytest.raises(RegistryError, match="truncated"):
-        if registry == "rubygems":
-            RubyGemsClient(http, GEMS).releases("connection_pool")
-        else:
-            PyPIClient(http, INDEX).releases("sqlalchemy")
+        releases(registry, http)
 
 
 def test_simple_api_versions_upload_times_yanks_and_core_metadata(rsps, http) -> None:
