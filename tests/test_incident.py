@@ -115,3 +115,23 @@ def test_uv_lock_findings_say_the_ranges_are_not_recorded(cli) -> None:
     assert starlette["pin"]["command"] == "uv lock --upgrade-package starlette"
     assert "remove once every dependent supports 0.45" in starlette["pin"]["remove_when"]
     assert by["fastapi"]["direct"] is True and by["fastapi"]["floor_only"] is True
+
+
+def test_table_puts_the_culprit_in_the_first_row_without_colour_when_asked(cli, monkeypatch) -> None:
+    monkeypatch.setenv("NO_COLOR", "1")
+    before = fixture("rubygems", "incident", "before", "Gemfile.lock")
+    after = fixture("rubygems", "incident", "after", "Gemfile.lock")
+    out = cli(["diff", before, after, "--format", "table"]).out
+    assert "\x1b[" not in out
+    rows = [line for line in out.splitlines() if line.startswith("│ ") and line.split("│")[1].strip()]
+    assert [r.split("│")[1].strip() for r in rows] == ["critical", "low", "low"]
+    assert rows[0].split("│")[2].strip() == "connection_pool"
+    assert "+12 in family" in out
+
+
+def test_color_when_forced(cli, monkeypatch) -> None:
+    monkeypatch.delenv("NO_COLOR", raising=False)
+    monkeypatch.setenv("FORCE_COLOR", "1")
+    before = fixture("rubygems", "incident", "before", "Gemfile.lock")
+    after = fixture("rubygems", "incident", "after", "Gemfile.lock")
+    assert "\x1b[" in cli(["diff", before, after, "--format", "table"]).out
