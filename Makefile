@@ -24,6 +24,7 @@ test: $(VENV)/.installed-test
 
 bench: $(VENV)/.installed
 	$(BIN)/python bench/run.py
+	$(BIN)/python bench/registry.py
 
 clean:
 	rm -rf $(VENV) build *.egg-info
