@@ -70,7 +70,7 @@ def pairs_from_git(cwd: Path, base: str, head: str | None, paths: list[str]) -> 
     for rel in relpaths:
         parent = rel.rsplit("/", 1)[0] + "/" if "/" in rel else ""
 
-        def reader(commit: str | None) -> Callable[[str], bytes | None]:
+        def reader(commit: str | None, parent: str = parent) -> Callable[[str], bytes | None]:
             if commit is None:
                 return lambda name: repo.read_worktree(parent + name)
             return lambda name: repo.show(commit, parent + name)
