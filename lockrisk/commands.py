@@ -97,20 +97,12 @@ def exit_status(report: Report, fail_on: str | None) -> int:
 
 def run_diff(options: DiffOptions) -> int:
     from lockrisk.config import load_settings
-    from lockrisk.pipeline import build_report, pair_from_files, pairs_from_git
+    from lockrisk.pipeline import build_report
 
     cwd = options.cwd or Path.cwd()
     fmt = choose_format(options.fmt, options.output is not None)
     fail_on = check_severity(options.fail_on, "--fail-on")
-    if options.head and not options.base:
-        raise ConfigError("--head needs --base")
-    if options.base:
-        pairs, notes = pairs_from_git(cwd, options.base, options.head, options.paths)
-    else:
-        if len(options.paths) != 2:
-            raise ConfigError("give two lockfiles (lockrisk diff OLD NEW) or a git revision (lockrisk diff --base REF)")
-        old, new = options.paths
-        pairs, notes = [pair_from_files(cwd / old, cwd / new, old, new)], []
+    pairs, notes = _pairs(options.paths, options.base, options.head, cwd)
     settings = load_settings(options.config, cwd, [p.path for p in pairs])
     report = build_report("diff", pairs, notes + list(settings.notes), settings=settings)
     if options.online:
