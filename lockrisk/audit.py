@@ -51,7 +51,6 @@ def audit_findings(lockfile: Lockfile, lookup=None) -> tuple[list[Finding], list
                      "needs the registry (run without --offline)")
         return findings, notes
     facts = lookup.many((key, lockfile.packages[key], None) for key in keys)
-    notes.extend(lookup.notes)
     for key in keys:
         pkg = lockfile.packages[key]
         f = facts.get(key)

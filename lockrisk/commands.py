@@ -115,7 +115,9 @@ def run_diff(options: DiffOptions) -> int:
 
 
 def find_lockfile(cwd: Path) -> Path:
-    for name in ("Gemfile.lock", "gems.locked", "poetry.lock", "uv.lock"):
+    from lockrisk.parsers import LOCKFILE_NAMES
+
+    for name in LOCKFILE_NAMES:
         if (cwd / name).is_file():
             return cwd / name
     raise LockriskError("no Gemfile.lock or poetry.lock here; name the lockfile", path=str(cwd))
@@ -265,7 +267,7 @@ def _check_still_parses(label: str, ecosystem: str, edited: str) -> None:
 
 def run_pin_check(options: PinOptions, cwd: Path) -> int:
     """Pins whose removal condition now holds in the current lockfile."""
-    from lockrisk.parsers import load_path
+    from lockrisk.parsers import load_path, manifest_name
     from lockrisk.render.escape import plain
     from lockrisk.stale import find_stale_pins
     from lockrisk.suggest import relock_command
@@ -274,7 +276,7 @@ def run_pin_check(options: PinOptions, cwd: Path) -> int:
         raise ConfigError("--check takes one lockfile")
     lock_path = cwd / options.paths[0] if options.paths else find_lockfile(cwd)
     lockfile = load_path(lock_path, label=options.paths[0] if options.paths else lock_path.name)
-    name = "pyproject.toml" if lockfile.ecosystem == "pypi" else ("gems.rb" if lock_path.name == "gems.locked" else "Gemfile")
+    name = manifest_name(lockfile)
     manifest = lock_path.parent / name
     if not manifest.is_file():
         raise LockriskError("no manifest beside the lockfile to check for pins", path=str(manifest))
@@ -353,8 +355,8 @@ def run_audit(options: AuditOptions) -> int:
     from lockrisk.audit import audit_findings
     from lockrisk.config import load_settings
     from lockrisk.graph import Graph
-    from lockrisk.parsers import load_path
-    from lockrisk.pipeline import LockfilePair, attach_pins, manifest_name
+    from lockrisk.parsers import load_path, manifest_name
+    from lockrisk.pipeline import LockfilePair, attach_pins, order_findings
     from lockrisk.report import LockfileSummary, Report
     from lockrisk.weigh import weigh_findings
 
@@ -368,18 +370,16 @@ def run_audit(options: AuditOptions) -> int:
     lookup = None if options.offline else make_lookup(lockfile, settings, budget=options.budget)
     findings, notes = audit_findings(lockfile, lookup)
     graph = Graph.from_lockfile(lockfile)
-    weighed = weigh_findings(findings, graph, lockfile, settings=settings)
+    weighed = weigh_findings(findings, graph, settings=settings)
     if lookup is not None:
         weighed = [add_alternative(f, lookup, lockfile) for f in weighed]
-        notes = list(dict.fromkeys([*notes[:-1], *lookup.notes, notes[-1]]))
+        notes = [*notes, *lookup.notes]  # after every look-up, so the failure count is final
     name = manifest_name(lockfile)
     manifest = path.parent / name
     pair = LockfilePair(path=label, old=lockfile, new=lockfile, base="registry" if lookup else "floor-only exposure",
                         head=label, manifest_label=str(Path(label).parent / name),
                         manifest_bytes=manifest.read_bytes() if manifest.is_file() else None, manifest_file=manifest)
     pinned = attach_pins(weighed, pair, settings.pin_at)
-    from lockrisk.pipeline import order_findings
-
     report = Report(command="audit", lockfiles=(LockfileSummary(path=label, ecosystem=lockfile.ecosystem,
                                                                base=pair.base, head=label,
                                                                packages_before=len(lockfile.packages),

@@ -211,8 +211,7 @@ def apply_insertions(text: str, insertions: list[Insertion]) -> str:
     for ins in sorted(insertions, key=lambda i: i.index, reverse=True):
         chunk = [ln + nl for ln in ins.text.split("\n")[:-1]] if ins.text else []
         lines[ins.index:ins.index] = chunk
-    out = "".join(lines)
-    return out if text.endswith(("\n", "\r")) or not text else out
+    return "".join(lines)
 
 
 def unified_diff(path: str, before: str, after: str) -> str:

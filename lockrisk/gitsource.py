@@ -6,8 +6,7 @@ import subprocess
 from pathlib import Path, PurePosixPath
 
 from lockrisk.errors import GitError
-
-LOCKFILE_NAMES = ("Gemfile.lock", "gems.locked", "poetry.lock", "uv.lock")
+from lockrisk.parsers import LOCKFILE_NAMES
 
 
 def _git(args: list[str], cwd: Path) -> subprocess.CompletedProcess[bytes]:

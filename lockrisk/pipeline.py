@@ -15,7 +15,7 @@ from lockrisk.diff import diff_lockfiles
 from lockrisk.errors import LockriskError
 from lockrisk.graph import Graph
 from lockrisk.model import Lockfile
-from lockrisk.parsers import load_path, parse_lockfile
+from lockrisk.parsers import load_path, manifest_name, parse_lockfile
 from lockrisk.report import LockfileSummary, Report, severity_rank
 from lockrisk.weigh import weigh_findings
 
@@ -30,12 +30,6 @@ class LockfilePair:
     manifest_label: str = ""  # the Gemfile / pyproject.toml beside the new lockfile
     manifest_bytes: bytes | None = None
     manifest_file: Path | None = None  # where that manifest lives in the working tree
-
-
-def manifest_name(lockfile: Lockfile) -> str:
-    if lockfile.ecosystem == "pypi":
-        return "pyproject.toml"
-    return "gems.rb" if lockfile.path.endswith("gems.locked") else "Gemfile"
 
 
 def pair_from_files(old: Path, new: Path, old_label: str | None = None, new_label: str | None = None) -> LockfilePair:
@@ -100,7 +94,7 @@ def findings_for(pair: LockfilePair, settings=None) -> list[Finding]:
     graph = Graph.from_lockfile(pair.new)
     changes = diff_lockfiles(pair.old, pair.new)
     findings = analyse(changes, graph, Graph.from_lockfile(pair.old))
-    weighed = weigh_findings(findings, graph, pair.old, settings=settings)
+    weighed = weigh_findings(findings, graph, settings=settings)
     return attach_pins(weighed, pair, settings.pin_at if settings is not None else "high")
 
 

@@ -31,7 +31,6 @@ from lockrisk.analyse import Finding
 from lockrisk.catalogue.load import Breakage, breakages, tiers
 from lockrisk.errors import VersionError
 from lockrisk.graph import Graph
-from lockrisk.model import Lockfile
 from lockrisk.report import SEVERITIES, severity_rank
 from lockrisk.versions import scheme_for
 
@@ -355,7 +354,7 @@ def fold_families(findings: list[Finding], graph: Graph) -> list[Finding]:
     return out
 
 
-def weigh_findings(findings: list[Finding], graph: Graph, old: Lockfile | None = None, settings=None) -> list[Finding]:
+def weigh_findings(findings: list[Finding], graph: Graph, settings=None) -> list[Finding]:
     reach = Reachability(graph)
     folded = fold_families(findings, graph)
     out = []

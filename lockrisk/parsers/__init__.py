@@ -60,6 +60,13 @@ def parse_lockfile(data: bytes, path: str, read_sibling: ReadSibling | None = No
     raise AssertionError(kind)
 
 
+def manifest_name(lockfile: Lockfile) -> str:
+    """The manifest that sits beside a lockfile: Gemfile, gems.rb or pyproject.toml."""
+    if lockfile.ecosystem == "pypi":
+        return "pyproject.toml"
+    return "gems.rb" if Path(lockfile.path).name == "gems.locked" else "Gemfile"
+
+
 def _sibling_path(lockfile_path: str, name: str) -> str:
     parent = str(Path(lockfile_path).parent)
     return name if parent in ("", ".") else f"{parent}/{name}"
@@ -68,12 +75,12 @@ def _sibling_path(lockfile_path: str, name: str) -> str:
 def _with_gemfile(lockfile: Lockfile, read_sibling: ReadSibling | None) -> Lockfile:
     from lockrisk.manifests.gemfile import apply_gemfile_groups
 
-    manifest_name = "gems.rb" if Path(lockfile.path).name == "gems.locked" else "Gemfile"
-    data = read_sibling(manifest_name) if read_sibling else None
+    name = manifest_name(lockfile)
+    data = read_sibling(name) if read_sibling else None
     if data is None:
-        note = f"no {manifest_name} beside {lockfile.path}: groups unknown, every package treated as runtime"
+        note = f"no {name} beside {lockfile.path}: groups unknown, every package treated as runtime"
         return replace(lockfile, notes=lockfile.notes + (note,))
-    return apply_gemfile_groups(lockfile, data, _sibling_path(lockfile.path, manifest_name))
+    return apply_gemfile_groups(lockfile, data, _sibling_path(lockfile.path, name))
 
 
 def _with_pyproject(lockfile: Lockfile, read_sibling: ReadSibling | None) -> Lockfile:
