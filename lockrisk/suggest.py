@@ -14,6 +14,7 @@ from lockrisk.analyse import Finding
 from lockrisk.render.escape import plain
 from lockrisk.report import severity_rank
 from lockrisk.versions import scheme_for
+from lockrisk.versions.jump import major_line
 
 PIN_MARK = "lockrisk pin"
 REMOVE_MARK = "lockrisk remove-when:"
@@ -74,8 +75,7 @@ def _remove_when(f: Finding, scheme) -> tuple[str, str]:
     kb = f.assessment.known_breakage if f.assessment is not None else None
     new_major = "?"
     if f.change.new is not None:
-        release = scheme.parse(f.change.new.version).release or (0,)
-        new_major = f"0.{release[1] if len(release) > 1 else 0}" if release[0] == 0 else str(release[0])
+        new_major = ".".join(str(n) for n in major_line(scheme.parse(f.change.new.version)))
     if kb is not None and kb.fixed_in:
         return f"{kb.dependent} >= {kb.fixed_in}", f"remove once {kb.dependent} >= {kb.fixed_in} is locked"
     return "", f"remove once every dependent supports {new_major}.x"

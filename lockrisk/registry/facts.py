@@ -19,6 +19,7 @@ from lockrisk.errors import RegistryError
 from lockrisk.model import Lockfile, Package
 from lockrisk.registry.http import HttpClient, redact
 from lockrisk.versions import scheme_for
+from lockrisk.versions.jump import major_line
 
 POOL = 8
 
@@ -56,11 +57,6 @@ def index_for(package: Package, lockfile: Lockfile, index_url: str | None, env=o
     return index_url or env.get("PIP_INDEX_URL") or env.get("UV_INDEX_URL") or env.get("UV_DEFAULT_INDEX")
 
 
-def _line(scheme, version: str) -> tuple[int, ...]:
-    rel = scheme.parse(version).release or (0,)
-    return (0, rel[1] if len(rel) > 1 else 0) if rel[0] == 0 else (rel[0],)
-
-
 def summarise(ecosystem: str, versions: dict[str, str | None], old: str, new: str | None, now: dt.datetime,
               yanked_versions: set[str]) -> RegistryFacts:
     """Facts from a {version: release date} map; pure, so it is tested without HTTP."""
@@ -69,8 +65,8 @@ def summarise(ecosystem: str, versions: dict[str, str | None], old: str, new: st
     finals = [v for v, p in parsed.items() if not p.prerelease and v not in yanked_versions]
     key = lambda v: parsed[v].sort_key  # noqa: E731
     latest = max(finals, key=key) if finals else None
-    line = _line(scheme, old)
-    same_line = [v for v in finals if _line(scheme, v) == line]
+    line = major_line(scheme.parse(old))
+    same_line = [v for v in finals if major_line(parsed[v]) == line]
     latest_in_major = max(same_line, key=key) if same_line else None
     released = versions.get(new or latest or "")
     age = None

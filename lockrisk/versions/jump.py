@@ -70,5 +70,13 @@ def classify(old: ParsedVersion, new: ParsedVersion) -> Jump:
     return Jump(kind="patch", direction=direction, prerelease=prerelease)
 
 
+def major_line(version: ParsedVersion) -> tuple[int, ...]:
+    """The release line a major jump leaves: (2,) for 2.5.5, (0, 24) for 0.24.1 (0.x minors break)."""
+    release = version.release or (0,)
+    if release[0] == 0:
+        return (0, release[1] if len(release) > 1 else 0)
+    return (release[0],)
+
+
 def classify_texts(scheme: Scheme, old: str, new: str) -> Jump:
     return classify(scheme.parse(old), scheme.parse(new))
