@@ -18,7 +18,7 @@ from typing import Mapping
 
 from lockrisk.errors import ConfigError, GitError
 from lockrisk.github.context import GitHubContext, flag
-from lockrisk.report import Report, severity_rank
+from lockrisk.report import Report
 
 RESOLVED = "✅ **lockrisk**: resolved: the latest push leaves no risky lockfile changes."
 
@@ -127,8 +127,7 @@ def _exit_status(report: Report, fail_on: str) -> int:
     from lockrisk.render import describe
     from lockrisk.render.escape import plain
 
-    failing = [f for f in report.notable()
-               if f.assessment is not None and severity_rank(f.assessment.severity) <= severity_rank(fail_on)]
+    failing = report.reaching(fail_on)
     for f in failing:
         print(f"lockrisk: {plain(f.name)} {plain(describe.versions(f))} in {plain(f.change.lockfile)} is "
               f"{f.assessment.severity} (fail-on: {fail_on})", file=sys.stderr)

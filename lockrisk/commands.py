@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from lockrisk.errors import ConfigError, LockriskError
-from lockrisk.report import SEVERITIES, Report, severity_rank
+from lockrisk.report import SEVERITIES, Report
 
 EXIT_OK, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
 
@@ -88,11 +88,7 @@ def emit(report: Report, fmt: str, output: Path | None, show_all: bool) -> None:
 
 
 def exit_status(report: Report, fail_on: str | None) -> int:
-    if fail_on is None or report.highest_severity is None:
-        return EXIT_OK
-    if severity_rank(report.highest_severity) <= severity_rank(fail_on):
-        return EXIT_FINDINGS
-    return EXIT_OK
+    return EXIT_FINDINGS if fail_on is not None and report.reaching(fail_on) else EXIT_OK
 
 
 def run_diff(options: DiffOptions) -> int:

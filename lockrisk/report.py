@@ -38,6 +38,11 @@ class Report:
         ranked = [f.assessment.severity for f in self.findings if f.assessment is not None]
         return min(ranked, key=severity_rank) if ranked else None
 
+    def reaching(self, severity: str) -> tuple[Finding, ...]:
+        """Findings at `severity` or worse: what a --fail-on threshold fails on."""
+        return tuple(f for f in self.findings
+                     if f.assessment is not None and severity_rank(f.assessment.severity) <= severity_rank(severity))
+
     def notable(self) -> tuple[Finding, ...]:
         """Findings worth a line of their own: assessed above info, or any major/source move."""
         out = []
