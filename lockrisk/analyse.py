@@ -8,6 +8,7 @@ from typing import Any
 from lockrisk.diff import Change
 from lockrisk.errors import VersionError
 from lockrisk.graph import Graph
+from lockrisk.hold import check_hold
 from lockrisk.model import Requirement
 from lockrisk.versions import scheme_for
 from lockrisk.versions.scheme import Constraint, Scheme
@@ -23,6 +24,7 @@ class Dependent:
     requirement: str  # as written; a bare name shows as the ecosystem's "any" (">= 0", "*")
     floor_only: bool
     admits_old: bool | None = None  # does this requirement still allow the old version?
+    markers: str | None = None  # the requirement applies only in these environments
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -36,6 +38,8 @@ class Finding:
     dependents: tuple[Dependent, ...]
     direct_requirements: tuple[Requirement, ...]  # the project's own requirements on it
     paths: tuple[tuple[str, ...], ...]  # chains of names from the package up to the manifest
+    markers: str | None = None  # the environments the package is installed in (None: always)
+    also_held: tuple[str, ...] = ()  # what would have to move back with it to keep the old version
     family: str | None = None
     family_members: tuple[str, ...] = ()
     assessment: Any = None  # lockrisk.weigh.Assessment, filled by weigh
@@ -72,6 +76,28 @@ def manifest_label(graph: Graph) -> str:
     return "Gemfile" if graph.lockfile.ecosystem == "rubygems" else "pyproject.toml"
 
 
+def applies_when(key: str, graph: Graph) -> str | None:
+    """The environment markers under which `key` is installed, or None when it always is.
+
+    The lockfile's own record wins (poetry 2.1 `markers`); otherwise, when every requirement
+    on the package carries a marker, the package is only there under one of them.
+    """
+    package = graph.packages.get(key)
+    if package is not None and package.markers:
+        return package.markers
+    reqs = [e.requirement for e in graph.dependents(key)] + list(graph.direct.get(key, ()))
+    markers: list[str] = []
+    for req in reqs:
+        marker = (req.markers or "").strip()
+        if not marker:
+            return None
+        markers.append(marker)
+    unique = list(dict.fromkeys(markers))
+    if not unique:
+        return None
+    return unique[0] if len(unique) == 1 else " or ".join(f"({m})" for m in unique)
+
+
 def analyse_change(change: Change, graph: Graph, old_graph: Graph | None = None) -> Finding:
     """Dependents with their requirements, forced or floated, floor-only, and chains to the manifest."""
     scheme = scheme_for(graph.lockfile.ecosystem)
@@ -83,14 +109,15 @@ def analyse_change(change: Change, graph: Graph, old_graph: Graph | None = None)
         text = edge.requirement.constraint
         if not edge.requirement.recorded:
             dependents.append(Dependent(name=edge.parent.name, version=edge.parent.version,
-                                        requirement=UNRECORDED, floor_only=False, admits_old=None))
+                                        requirement=UNRECORDED, floor_only=False, admits_old=None,
+                                        markers=edge.requirement.markers))
             continue
         c = _constraint(scheme, text)
         floor = c.is_floor_only() if c is not None else False
         admits_old = _admits(c, old_version) if old_version else None
         dependents.append(Dependent(name=edge.parent.name, version=edge.parent.version,
                                     requirement=text or scheme.any_version,
-                                    floor_only=floor, admits_old=admits_old))
+                                    floor_only=floor, admits_old=admits_old, markers=edge.requirement.markers))
         floor_flags.append(floor)
         if admits_old is False:
             forced_by.append(f"{edge.parent.name} {edge.parent.version} requires {text}")
@@ -108,11 +135,16 @@ def analyse_change(change: Change, graph: Graph, old_graph: Graph | None = None)
             if _admits(c, new_version) is False and req.constraint not in {r.constraint for r in own}:
                 now = ", ".join(r.constraint or scheme.any_version for r in own)
                 forced_by.append(f"{label} changed its requirement from {req.constraint} to {now}")
+    moved = change.jump.kind not in ("added", "removed", "source")
+    also_held: tuple[str, ...] = ()
+    if moved and old_graph is not None and change.old is not None and change.new is not None:
+        hold = check_hold(change.key, change.old, graph, old_graph, label)
+        forced_by.extend(hold.chains)
+        also_held = hold.also_held if hold.possible else ()
     names = graph.names
     paths = tuple(
         tuple([*(names.get(k, k) for k in chain), label]) for chain in graph.chains_to_direct(change.key)
     )
-    moved = change.jump.kind not in ("added", "removed", "source")
     return Finding(
         change=change,
         direct=bool(own),
@@ -122,6 +154,8 @@ def analyse_change(change: Change, graph: Graph, old_graph: Graph | None = None)
         dependents=tuple(dependents),
         direct_requirements=own,
         paths=paths,
+        markers=applies_when(change.key, graph) if change.new is not None else None,
+        also_held=also_held,
         unrecorded=tuple(d.name for d in dependents if d.requirement == UNRECORDED),
     )
 

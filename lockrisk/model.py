@@ -57,6 +57,7 @@ class Package:
     platforms: tuple[str, ...] = ()
     requires: tuple[Requirement, ...] = ()
     groups: tuple[str, ...] = ()  # as recorded by the lockfile itself (poetry 2.1), else empty
+    markers: str | None = None  # the environments it is installed in, as the lockfile records it (poetry 2.1)
     line: int | None = None
 
 
@@ -70,5 +71,6 @@ class Lockfile:
     notes: tuple[str, ...] = ()
     tool_version: str | None = None  # version of Bundler / Poetry that wrote it, where recorded
     kind: str = ""  # "Gemfile.lock", "poetry.lock" or "uv.lock": the format it was read from
+    filename: str = ""  # the file's own name (gems.locked, uv.lock, ...), also when `path` is a label
     extra_versions: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     """Other versions locked for the same key (poetry marker splits): key -> versions."""

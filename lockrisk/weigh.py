@@ -9,7 +9,7 @@ The score is a sum of points, each with the reason that earned it:
 | source changed (registry -> git, git revision moved) | +20 |
 | prerelease on either side | +5 |
 | transitive (the project never asked for it) | +10 |
-| floated (no requirement excludes the old version) | +15 |
+| floated (no requirement excludes the old version; for a direct dependency, its own requirement has no ceiling) | +15 |
 | direct and the project's own requirement excludes the old version (intended) | -20 |
 | floor-only: no requirement on it has a ceiling | +10 |
 | tier: runtime-critical +20, runtime +5, build -5, test/development/docs -10 | |
@@ -235,8 +235,15 @@ def assess(finding: Finding, graph: Graph, reach: Reachability, settings=None) -
             if finding.forced and any(s.startswith(manifest) for s in finding.forced_by):
                 score -= 20
                 reasons.append(Reason(code="direct", text=f"direct: the {manifest} asks for {own} (intended)"))
+            elif finding.forced:
+                reasons.append(Reason(code="forced", text="forced: " + "; ".join(finding.forced_by[:3])))
+                reasons.append(Reason(code="direct", text=f"direct: the {manifest} asks for {own}, which {old_v} also meets"))
+            elif not _own_floor_only(finding, graph):
+                reasons.append(Reason(code="direct", text=f"direct: the {manifest} allows it with a ceiling of its own ({own})"))
             else:
-                reasons.append(Reason(code="direct", text=f"direct, but the {manifest} requirement ({own}) admits {old_v} too: it floated"))
+                score += 15
+                reasons.append(Reason(code="floated", text=f"floated: the {manifest} asks for {own}, with no ceiling; "
+                                                           f"the resolver moved it from {old_v} because nothing stopped it"))
         if finding.floor_only:
             score += 10
             reqs = [f"{d.name} {d.requirement}" for d in finding.dependents]
@@ -295,6 +302,18 @@ def _reason_rank(reason: Reason, tier: str) -> int:
     """Most telling first: what makes it matter (or recede) before what merely describes the move."""
     code = "tier-receding" if reason.code == "tier" and tier in TIER_CAP else reason.code
     return _REASON_ORDER.index(code) if code in _REASON_ORDER else len(_REASON_ORDER)
+
+
+def _own_floor_only(finding: Finding, graph: Graph) -> bool:
+    """Every one of the project's own requirements on the package lacks a ceiling."""
+    scheme = scheme_for(graph.lockfile.ecosystem)
+    for req in finding.direct_requirements:
+        try:
+            if not scheme.constraint(req.constraint).is_floor_only():
+                return False
+        except VersionError:
+            return False
+    return True
 
 
 def _dep_key(graph: Graph, name: str) -> str:

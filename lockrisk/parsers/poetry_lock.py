@@ -121,6 +121,7 @@ def parse_poetry_lock(data: bytes, path: str) -> Lockfile:
             source=_source(raw.get("source"), _where(index), path, line),
             requires=tuple(requires),
             groups=tuple(str(g) for g in groups),
+            markers=_package_markers(raw.get("markers"), groups),
             line=line,
         )
         if key in packages:
@@ -148,6 +149,20 @@ def parse_poetry_lock(data: bytes, path: str) -> Lockfile:
         kind="poetry.lock",
         extra_versions={k: tuple(v) for k, v in extra_versions.items()},
     )
+
+
+def _package_markers(raw: Any, groups: list) -> str | None:
+    """Poetry 2.1's per-package `markers`: a string, or a table of group -> marker (a group left out is "always")."""
+    if isinstance(raw, str):
+        return raw.strip() or None
+    if not isinstance(raw, dict) or not raw:
+        return None
+    if any(str(g) not in raw for g in groups):
+        return None  # installed unconditionally in some group
+    values = list(dict.fromkeys(str(v).strip() for v in raw.values() if str(v).strip()))
+    if not values:
+        return None
+    return values[0] if len(values) == 1 else " or ".join(f"({v})" for v in values)
 
 
 def _merged(primary: Package, other: Package) -> Package:

@@ -1,0 +1,116 @@
+"""Can a moved package stay at its old version? Answered from both lockfiles.
+
+A move is *forced* when the old version cannot live with what the new lockfile must
+hold. That happens in two ways:
+
+- a requirement in the new lockfile excludes the old version directly (a dependent's
+  range, or the project's own requirement); or
+- the old version's own recorded requirements (read from the old lockfile) need
+  something the new lockfile can no longer give: holding rack-session at 1.0.2 needs
+  `rack < 3`, but the Gemfile asks for `rack ~> 3.0`.
+
+The second case is followed transitively: holding A back may need B held back too,
+which is fine unless something firm in the new lockfile excludes B's old version.
+Firm means the project's own requirements and the requirements of every package that
+is not itself being held back (packages added by the change included).
+
+Only unconditional requirements count: one limited to some environments (a marker, an
+optional extra) or whose range the lockfile does not record cannot prove a conflict.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from lockrisk.errors import VersionError
+from lockrisk.graph import Graph
+from lockrisk.model import Package, Requirement
+from lockrisk.versions import scheme_for
+from lockrisk.versions.scheme import Scheme
+
+MAX_HELD = 200  # packages followed for one question: bounds the work on hostile or huge graphs
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class HoldCheck:
+    """The answer for one package: can its old version stay, and if not, why."""
+
+    possible: bool
+    blockers: tuple[str, ...] = ()  # direct exclusions: "sidekiq 8.1.0 requires connection_pool >= 3"
+    chains: tuple[str, ...] = ()  # transitive conflicts, each naming the whole chain
+    also_held: tuple[str, ...] = ()  # "rack 2.2.8": what has to move back with it
+
+
+def _admits(scheme: Scheme, constraint: str, version: str) -> bool | None:
+    try:
+        return scheme.constraint(constraint).admits(version)
+    except VersionError:
+        return None
+
+
+def _counts(req: Requirement) -> bool:
+    """A requirement that can prove a conflict: recorded, unconditional, not optional."""
+    return req.recorded and not req.optional and not (req.markers or "").strip()
+
+
+def _show(scheme: Scheme, constraint: str) -> str:
+    return constraint or scheme.any_version
+
+
+def check_hold(key: str, old: Package, new_graph: Graph, old_graph: Graph, manifest: str) -> HoldCheck:
+    """Whether `old` (the package's version in the old lockfile) could stay in the new lockfile."""
+    scheme = scheme_for(new_graph.lockfile.ecosystem)
+    held: dict[str, Package] = {key: old}
+    via: dict[str, tuple[str, Requirement]] = {}  # held key -> (the held package that needs it, its requirement)
+    work = [key]
+    while work and len(held) < MAX_HELD:
+        holder = held[work.pop()]
+        for req in holder.requires:
+            if not _counts(req) or req.key in held:
+                continue
+            current = new_graph.packages.get(req.key)
+            if current is not None and _admits(scheme, req.constraint, current.version) is not False:
+                continue
+            previous = old_graph.packages.get(req.key)
+            if previous is None or _admits(scheme, req.constraint, previous.version) is not True:
+                continue  # nothing known that satisfies it: no proof either way
+            held[req.key] = previous
+            via[req.key] = (holder.key, req)
+            work.append(req.key)
+
+    blockers: list[str] = []
+    chains: list[str] = []
+    for held_key, package in held.items():
+        conflicts: list[str] = []
+        for req in new_graph.direct.get(held_key, ()):
+            if req.recorded and _admits(scheme, req.constraint, package.version) is False:
+                conflicts.append(f"the {manifest} asks for {package.name} {_show(scheme, req.constraint)}")
+        for edge in new_graph.dependents(held_key):
+            parent = edge.parent
+            if parent.key in held or not _counts(edge.requirement):
+                continue
+            if _admits(scheme, edge.requirement.constraint, package.version) is False:
+                conflicts.append(f"{parent.name} {parent.version} requires {package.name} "
+                                 f"{_show(scheme, edge.requirement.constraint)}")
+        if not conflicts:
+            continue
+        if held_key == key:
+            blockers += conflicts
+        else:
+            chains.append(f"{_chain(key, held_key, held, via, scheme)}, but {' and '.join(conflicts[:2])}")
+    also = tuple(f"{p.name} {p.version}" for k, p in held.items() if k != key)
+    return HoldCheck(possible=not blockers and not chains, blockers=tuple(blockers), chains=tuple(chains),
+                     also_held=also)
+
+
+def _chain(root: str, target: str, held: dict[str, Package], via: dict[str, tuple[str, Requirement]],
+           scheme: Scheme) -> str:
+    """'holding A at 1.0 needs B < 2, and holding B at 1.5 needs C < 3' from the root down to `target`."""
+    steps: list[str] = []
+    key = target
+    while key != root and key in via and len(steps) < MAX_HELD:
+        parent, req = via[key]
+        steps.append(f"holding {held[parent].name} at {held[parent].version} needs {held[key].name} "
+                     f"{_show(scheme, req.constraint)}")
+        key = parent
+    return ", and ".join(reversed(steps))
