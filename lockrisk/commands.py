@@ -11,6 +11,7 @@ from lockrisk.errors import ConfigError, LockriskError
 from lockrisk.report import SEVERITIES, Report
 
 EXIT_OK, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
+PINS_SCHEMA = "lockrisk/pins-v1"
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -183,7 +184,8 @@ def run_pin(options: PinOptions) -> int:
     if options.fmt == "json":
         import json
 
-        sys.stdout.write(json.dumps({"schema": report.schema, "pins": [p.to_dict() for p in pins]}, indent=2) + "\n")
+        sys.stdout.write(json.dumps({"schema": PINS_SCHEMA, "pins": [p.to_dict() for p in pins],
+                                     "notes": list(report.notes)}, indent=2) + "\n")
         return EXIT_OK
     if not options.patch and not options.write:
         sys.stdout.write(_pins_text(pins, report.notes))
@@ -198,12 +200,17 @@ def _pins_text(pins, notes) -> str:
         return "no pins to suggest: nothing floated across a major at or above the pin threshold\n"
     out = []
     for p in pins:
-        if p.blocked_by:
+        if p.action == "blocked":
             out.append(f"{plain(p.name)}: no safe pin: {plain(p.blocked_by)}")
             out += [f"  - {plain(a)}" for a in p.alternatives]
+        elif p.action == "manual":
+            out.append(f"{plain(p.name)}: pin by hand in {plain(p.file)} ({plain(p.requirement)}): {plain(p.blocked_by)}")
+        elif p.action == "pinned":
+            out.append(f"{plain(p.name)}: already pinned: {plain(p.notes[0] if p.notes else p.file)}")
         else:
             where = f"{plain(p.file)}:{p.line}" if p.line else plain(p.file)
-            out.append(f"{plain(p.name)}: add to {where}:")
+            verb = "edit" if p.action == "edit" else "add to"
+            out.append(f"{plain(p.name)}: {verb} {where}:")
             out += ["  " + plain(line) for line in p.text.strip("\n").splitlines()]
             out.append(f"  then run: {p.command}")
             out += [f"  note: {plain(n)}" for n in p.notes]
@@ -212,41 +219,51 @@ def _pins_text(pins, notes) -> str:
 
 
 def _apply_pins(pairs, pins, *, write: bool) -> int:
-    from lockrisk.edit import apply_insertions, unified_diff, write_if_unchanged
-    from lockrisk.errors import EditError
+    """Write (or show as a patch) every pin that can be written; list the rest. Exit 1 when any could not."""
+    from lockrisk.edit import apply_edit, plan_pin, unified_diff, write_if_unchanged
+    from lockrisk.render.escape import plain
 
+    failed: list[tuple[object, str]] = []
     by_file: dict[str, list] = {}
     for p in pins:
-        if p.blocked_by:
-            print(f"lockrisk: {p.name}: no safe pin: {p.blocked_by}", file=sys.stderr)
-            continue
-        if p.edit is None:
-            raise EditError("cannot be read to add a pin", path=p.file)
-        if p.edit.status == "constrained":
-            raise EditError(f"already constrains {p.name}: {p.edit.existing} (change it by hand, or drop it and run "
-                            "lockrisk pin again)", path=p.file, line=p.edit.existing_line)
-        if p.edit.status == "already-pinned":
-            print(f"lockrisk: {p.name} is already pinned by lockrisk at {p.file}:{p.edit.existing_line}", file=sys.stderr)
-            continue
-        by_file.setdefault(p.file, []).append(p)
-    if not by_file:
-        print("lockrisk: nothing to change", file=sys.stderr)
-        return EXIT_OK
+        if p.request is None or p.action in ("blocked", "manual"):
+            failed.append((p, p.blocked_by or "no pin could be planned"))
+        elif p.action == "pinned":
+            print(f"lockrisk: {plain(p.name)}: already pinned: {plain(p.notes[0] if p.notes else p.file)}",
+                  file=sys.stderr)
+        else:
+            by_file.setdefault(p.file, []).append(p)
     sources = {pair.manifest_label: pair for pair in pairs}
     for label, file_pins in by_file.items():
         pair = sources[label]
         original = pair.manifest_bytes
         text = original.decode("utf-8")
-        edited = apply_insertions(text, [p.edit for p in file_pins])
+        edited = text
+        written = []
+        for p in file_pins:  # each planned on the text the previous pins produced, so they compose
+            plan = plan_pin(edited, label, p.request)
+            if plan.status in ("insert", "edit") and plan.edit is not None:
+                edited = apply_edit(edited, plan.edit)
+                written.append(p)
+            elif plan.status == "pinned":
+                print(f"lockrisk: {plain(p.name)}: already pinned: {plain(plan.reason)}", file=sys.stderr)
+            else:
+                failed.append((p, plan.reason or "the manifest could not be edited"))
+        if not written:
+            continue
         _check_still_parses(label, pair.new.ecosystem, edited)
         if write:
             write_if_unchanged(pair.manifest_file, original, edited)
-            names = ", ".join(p.name for p in file_pins)
-            commands = sorted({p.command for p in file_pins})
-            print(f"lockrisk: pinned {names} in {label}; now run: {' && '.join(commands)}", file=sys.stderr)
+            names = ", ".join(plain(p.name) for p in written)
+            commands = sorted({p.command for p in written})
+            print(f"lockrisk: pinned {names} in {plain(label)}; now run: {' && '.join(commands)}", file=sys.stderr)
         else:
             sys.stdout.write(unified_diff(label, text, edited))
-    return EXIT_OK
+    for p, why in failed:
+        print(f"lockrisk: {plain(p.name)}: not pinned: {plain(why)}", file=sys.stderr)
+    if not by_file and not failed:
+        print("lockrisk: nothing to change", file=sys.stderr)
+    return EXIT_FINDINGS if failed else EXIT_OK
 
 
 def _check_still_parses(label: str, ecosystem: str, edited: str) -> None:

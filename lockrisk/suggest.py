@@ -8,58 +8,88 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Literal
 
 from lockrisk.analyse import Finding
+from lockrisk.edit import PIN_MARK, REMOVE_MARK
 from lockrisk.render.escape import plain
 from lockrisk.report import severity_rank
 from lockrisk.versions import scheme_for
 from lockrisk.versions.jump import major_line
 
-PIN_MARK = "lockrisk pin"
-REMOVE_MARK = "lockrisk remove-when:"
 _GEM_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
 _PY_NAME = re.compile(r"^[A-Za-z0-9]([A-Za-z0-9._-]*[A-Za-z0-9])?$")
+
+PinAction = Literal["insert", "edit", "pinned", "manual", "blocked"]
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class PinSuggestion:
+    """What lockrisk proposes for one finding, and whether it can write it.
+
+    `action` is "insert" (a new requirement), "edit" (a ceiling on the project's own
+    requirement), "pinned" (the manifest already holds it back), "manual" (a ceiling is right
+    but the manifest cannot be edited automatically: `blocked_by` says why) or "blocked" (no
+    ceiling can resolve: `blocked_by` names what needs the new version).
+    """
+
     ecosystem: str
     name: str
+    key: str
+    lockfile: str
     file: str
-    line: int | None  # where the new lines start in the edited file (1-based)
-    text: str  # the lines to insert (comment + requirement), newline-terminated
-    requirement: str  # the ceiling constraint, e.g. "~> 2.5"
+    action: PinAction
+    line: int | None  # where the pin starts in the edited file (1-based)
+    text: str  # the lines as they will read (comment + requirement), newline-terminated
+    requirement: str  # the constraint the manifest ends up with, e.g. "~> 2.5"
     command: str
     remove_when: str
+    markers: str | None = None
     blocked_by: str | None = None
     alternatives: tuple[str, ...] = ()
-    edit: Any = None  # lockrisk.edit.Insertion, when the manifest could be read
+    request: Any = None  # lockrisk.edit.PinRequest: planned again against the file when writing
     notes: tuple[str, ...] = field(default_factory=tuple)
 
+    @property
+    def writable(self) -> bool:
+        return self.action in ("insert", "edit")
+
     def summary(self) -> str:
-        if self.blocked_by:
+        if self.action == "blocked":
             return f"no pin: {self.blocked_by}"
+        if self.action == "manual":
+            return f"pin by hand ({self.requirement}): {self.blocked_by}"
+        if self.action == "pinned":
+            return f"already pinned ({self.notes[0] if self.notes else self.requirement})"
         return f"{self.requirement_line()}  then: {self.command}"
 
     def requirement_line(self) -> str:
-        return [ln for ln in self.text.splitlines() if ln.strip() and not ln.lstrip().startswith("#")][-1].strip()
+        code = [ln for ln in self.text.splitlines() if ln.strip() and not ln.lstrip().startswith("#")]
+        return code[-1].strip() if code else self.requirement
 
     def to_dict(self) -> dict[str, Any]:
-        return {"file": self.file, "line": self.line, "text": self.text, "requirement": self.requirement,
-                "command": self.command, "remove_when": self.remove_when, "blocked_by": self.blocked_by,
-                "alternatives": list(self.alternatives), "notes": list(self.notes)}
+        return {"name": self.name, "key": self.key, "lockfile": self.lockfile, "file": self.file,
+                "action": self.action, "line": self.line, "text": self.text, "requirement": self.requirement,
+                "markers": self.markers, "command": self.command, "remove_when": self.remove_when,
+                "blocked_by": self.blocked_by, "alternatives": list(self.alternatives), "notes": list(self.notes)}
 
     def markdown_lines(self) -> list[str]:
         from lockrisk.render.escape import markdown, markdown_code
 
-        if self.blocked_by:
+        if self.action == "blocked":
             out = [f"**No safe pin**: {markdown(self.blocked_by)}"]
             out += [f"- {markdown(a)}" for a in self.alternatives]
             return out
+        if self.action == "manual":
+            return [f"**Pin by hand** in <code>{markdown_code(self.file)}</code>: "
+                    f"<code>{markdown_code(self.requirement)}</code> ({markdown(self.blocked_by)})"]
+        if self.action == "pinned":
+            return [f"**Already pinned** in <code>{markdown_code(self.file)}</code>"
+                    + (f": {markdown(self.notes[0])}" if self.notes else "")]
         lang = "ruby" if self.ecosystem == "rubygems" else "toml"
         fence = "````" if "```" in self.text else "```"
-        return [f"**Suggested pin** in <code>{markdown_code(self.file)}</code>"
+        verb = "Suggested ceiling" if self.action == "edit" else "Suggested pin"
+        return [f"**{verb}** in <code>{markdown_code(self.file)}</code>"
                 + (f" (line {self.line})" if self.line else "") + ":", "",
                 f"{fence}{lang}", self.text.rstrip("\n"), fence, "",
                 f"then run <code>{markdown_code(self.command)}</code>"]
@@ -73,12 +103,19 @@ def _safe(text: str) -> str:
 def _remove_when(f: Finding, scheme) -> tuple[str, str]:
     """(machine-checkable condition or "", human sentence)."""
     kb = f.assessment.known_breakage if f.assessment is not None else None
-    new_major = "?"
+    line = "?"
     if f.change.new is not None:
-        new_major = ".".join(str(n) for n in major_line(scheme.parse(f.change.new.version)))
+        parsed = scheme.parse(f.change.new.version)
+        release = parsed.release or (0,)
+        if release[0] == 0 and len(release) >= 3 and release[1] == 0:
+            line = f.change.new.version  # 0.0.x: each release is its own line
+        else:
+            line = ".".join(str(n) for n in major_line(parsed)) + ".x"
     if kb is not None and kb.fixed_in:
         return f"{kb.dependent} >= {kb.fixed_in}", f"remove once {kb.dependent} >= {kb.fixed_in} is locked"
-    return "", f"remove once every dependent supports {new_major}.x"
+    if f.direct and not f.dependents:
+        return "", f"remove once the project works with {f.name} {line}"
+    return "", f"remove once every dependent supports {f.name} {line}"
 
 
 def poetry_lock_command(tool_version: str | None) -> str:
@@ -96,41 +133,40 @@ def relock_command(lock_kind: str, name: str, tool_version: str | None) -> str:
     return f"bundle lock --update {name}"
 
 
-def suggest_pin(f: Finding, *, manifest_path: str, manifest_text: str | None, tool_version: str | None = None,
-                ecosystem: str, lock_kind: str = "") -> PinSuggestion:
-    scheme = scheme_for(ecosystem)
+def _blocked(f: Finding, ecosystem: str, scheme, ceiling: str) -> tuple[list[str], list[str]]:
+    """Why no ceiling can work for this finding, and the real choices left."""
     old = f.change.old.version if f.change.old else ""
     new = f.change.new.version if f.change.new else ""
-    ceiling = scheme.ceiling_for(old)
-    condition, remove_sentence = _remove_when(f, scheme)
-    command = relock_command(lock_kind or ("Gemfile.lock" if ecosystem == "rubygems" else "poetry.lock"), f.name,
-                             tool_version)
-
     blocked: list[str] = []
     alternatives: list[str] = []
-    c = scheme.constraint(ceiling)
+    for pkg in (f.change.old, f.change.new):
+        if pkg is not None and pkg.source.kind != "registry":
+            blocked.append(f"{f.name} comes from {pkg.source.describe()}, not a registry: pin its revision instead")
+            break
     for d in f.dependents:
         if d.admits_old is False:
-            blocked.append(f"{d.name} {d.version} requires {d.requirement}")
             alternatives.append(f"hold {d.name} back to a release that accepts {f.name} {old}")
-    for reason in f.forced_by:
-        if "changed its requirement" in reason or reason.startswith(("Gemfile", "pyproject")):
-            blocked.append(reason)
-    valid_name = (_GEM_NAME if ecosystem == "rubygems" else _PY_NAME).match(f.name) is not None
-    if not valid_name:
+    blocked += list(f.forced_by)
+    if (_GEM_NAME if ecosystem == "rubygems" else _PY_NAME).match(f.name) is None:
         blocked.append(f"{f.name!r} is not a valid package name to write into a manifest")
-    if not c.admits(old):
+    if not scheme.constraint(ceiling).admits(old):
         blocked.append(f"the ceiling {ceiling} does not admit {old}")
     if blocked:
         alternatives.append(f"or move forward: keep {f.name} {new} and fix the code that breaks")
-        return PinSuggestion(ecosystem=ecosystem, name=f.name, file=manifest_path, line=None, text="", requirement=ceiling,
-                             command=command, remove_when=remove_sentence, blocked_by="; ".join(blocked),
-                             alternatives=tuple(alternatives))
+    return list(dict.fromkeys(blocked)), alternatives
 
+
+def _comment(f: Finding, ceiling: str, condition: str, remove_sentence: str) -> tuple[str, ...]:
+    new = f.change.new.version if f.change.new else ""
     who = ", ".join(f"{d.name} {d.requirement}" for d in f.dependents) or "the project"
     how = "moved in through" if f.unrecorded else "floated in through"
     ceiling_note = " (no ceiling)" if f.floor_only else ""
-    if f.change.jump.kind == "exposed":
+    if f.direct and f.change.jump.kind != "exposed" and not f.change.projected:
+        own = ", ".join(r.constraint for r in f.direct_requirements if r.constraint)
+        why = f"this requirement ({own}) has no ceiling" if own else "this requirement names no version"
+        others = f"; {who} do not cap it either" if f.dependents else ""
+        comment = [f"{PIN_MARK} {f.name}: {new} floated in because {why}{others}."]
+    elif f.change.jump.kind == "exposed":
         comment = [f"{PIN_MARK} {f.name}: nothing caps it ({who}); a re-resolve could take any new major."]
     elif f.change.projected:
         comment = [f"{PIN_MARK} {f.name}: {new} is out and nothing caps it ({who})."]
@@ -142,28 +178,47 @@ def suggest_pin(f: Finding, *, manifest_path: str, manifest_text: str | None, to
     if f.registry is not None and f.registry.latest_in_major:
         comment.append(f"{ceiling} keeps {f.registry.latest_in_major}, the newest release of the old line, available.")
     comment.append(f"{REMOVE_MARK} {condition}" if condition else f"{REMOVE_MARK} manual: {remove_sentence}")
-    comment = [_safe(line) for line in comment]
+    return tuple(_safe(line) for line in comment)
 
-    from lockrisk.edit import plan_gemfile_pin, plan_pyproject_pin
+
+def suggest_pin(f: Finding, *, manifest_path: str, manifest_text: str | None, tool_version: str | None = None,
+                ecosystem: str, lock_kind: str = "") -> PinSuggestion:
+    from lockrisk.edit import PinRequest, plan_pin
+
+    scheme = scheme_for(ecosystem)
+    old = f.change.old.version if f.change.old else ""
+    new = f.change.new.version if f.change.new else ""
+    ceiling = scheme.ceiling_for(old)
+    condition, remove_sentence = _remove_when(f, scheme)
+    lock_kind = lock_kind or ("Gemfile.lock" if ecosystem == "rubygems" else "poetry.lock")
+    command = relock_command(lock_kind, f.name, tool_version)
+    common = dict(ecosystem=ecosystem, name=f.name, key=f.key, lockfile=f.change.lockfile, file=manifest_path,
+                  command=command, remove_when=remove_sentence, markers=f.markers)
+
+    blocked, alternatives = _blocked(f, ecosystem, scheme, ceiling)
+    if blocked:
+        return PinSuggestion(**common, action="blocked", line=None, text="", requirement=ceiling,
+                             blocked_by="; ".join(blocked), alternatives=tuple(alternatives))
 
     groups = f.assessment.groups if f.assessment is not None else ()
-    if ecosystem == "rubygems":
-        edit = plan_gemfile_pin(manifest_text, manifest_path, f.name, ceiling, comment, groups) if manifest_text is not None else None
-    else:
-        edit = plan_pyproject_pin(manifest_text, manifest_path, f.name, ceiling, comment, groups) if manifest_text is not None else None
-    if edit is None:
-        from lockrisk.edit import render_pin_lines
-
-        text = render_pin_lines(ecosystem, f.name, ceiling, comment, groups)
-        return PinSuggestion(ecosystem=ecosystem, name=f.name, file=manifest_path, line=None, text=text,
-                             requirement=ceiling, command=command, remove_when=remove_sentence,
-                             notes=(f"{manifest_path} could not be read: add the lines by hand",))
-    notes: tuple[str, ...] = ()
+    request = PinRequest(ecosystem=ecosystem, lock_kind=lock_kind, name=f.name, key=f.key, old=old, new=new,
+                         comment=_comment(f, ceiling, condition, remove_sentence), groups=groups, markers=f.markers)
+    notes: list[str] = []
     if f.unrecorded:
-        notes = (f"the lockfile does not record which {f.name} versions {', '.join(f.unrecorded)} accept: "
-                 f"`{command}` refuses the pin if one of them needs {new}",)
-    return PinSuggestion(ecosystem=ecosystem, name=f.name, file=manifest_path, line=edit.line, text=edit.text,
-                         requirement=ceiling, command=command, remove_when=remove_sentence, edit=edit, notes=notes)
+        notes.append(f"the lockfile does not record which {f.name} versions {', '.join(f.unrecorded)} accept: "
+                     f"`{command}` refuses the pin if one of them needs {new}")
+    if f.also_held:
+        notes.append(f"holding {f.name} at {old} also takes back: {', '.join(f.also_held)}")
+    if manifest_text is None:
+        return PinSuggestion(**common, action="manual", line=None, text="", requirement=ceiling,
+                             blocked_by=f"{manifest_path} could not be read", request=request, notes=tuple(notes))
+    plan = plan_pin(manifest_text, manifest_path, request)
+    if plan.status == "pinned":
+        notes.insert(0, plan.reason)
+    return PinSuggestion(**common, action=plan.status, line=plan.line, text=plan.text,
+                         requirement=plan.requirement or ceiling,
+                         blocked_by=plan.reason if plan.status == "manual" else None,
+                         request=request, notes=tuple(notes))
 
 
 def wants_pin(f: Finding, pin_at: str) -> bool:
@@ -176,4 +231,16 @@ def wants_pin(f: Finding, pin_at: str) -> bool:
         return False
     if f.direct and f.forced:
         return False  # the project asked for it
+    if f.direct and not _own_requirements_floor_only(f):
+        return False  # the project's own ceiling already allows the new major: its decision
     return severity_rank(f.assessment.severity) <= severity_rank(pin_at)
+
+
+def _own_requirements_floor_only(f: Finding) -> bool:
+    from lockrisk.errors import VersionError
+
+    scheme = scheme_for("rubygems" if f.change.lockfile.endswith(("Gemfile.lock", "gems.locked")) else "pypi")
+    try:
+        return all(scheme.constraint(r.constraint).is_floor_only() for r in f.direct_requirements)
+    except VersionError:
+        return False

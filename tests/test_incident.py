@@ -113,7 +113,7 @@ def test_uv_lock_findings_say_the_ranges_are_not_recorded(cli) -> None:
     assert starlette["dependents"][0]["requirement"] == "(range not recorded)"
     assert any(r["code"] == "unrecorded" for r in starlette["reasons"])
     assert starlette["pin"]["command"] == "uv lock --upgrade-package starlette"
-    assert "remove once every dependent supports 0.45" in starlette["pin"]["remove_when"]
+    assert "remove once every dependent supports starlette 0.45.x" in starlette["pin"]["remove_when"]
     assert by["fastapi"]["direct"] is True and by["fastapi"]["floor_only"] is True
 
 

@@ -179,15 +179,20 @@ class Pep440Scheme:
 
     def ceiling_for(self, version: str) -> str:
         rel = _release_parts(version) or [0]
+        if rel[0] == 0 and len(rel) >= 3 and rel[1] == 0:
+            return f">={version},<0.0.{rel[2] + 1}"  # 0.0.x: every release may break
         if rel[0] == 0 and len(rel) >= 2:
             return f">={version},<0.{rel[1] + 1}"
         return f">={version},<{rel[0] + 1}"
 
-    def combine(self, constraint: str, ceiling: str) -> str:
-        existing = constraint.strip()
-        if not existing or existing == "*":
-            return ceiling
-        return f"{existing},{ceiling}"
+    def upper_bound(self, version: str) -> str:
+        """The clause that closes a floor above `version`'s major line: "<3", or "<0.25" on 0.x."""
+        rel = _release_parts(version) or [0]
+        if rel[0] == 0 and len(rel) >= 3 and rel[1] == 0:
+            return f"<0.0.{rel[2] + 1}"
+        if rel[0] == 0 and len(rel) >= 2:
+            return f"<0.{rel[1] + 1}"
+        return f"<{rel[0] + 1}"
 
 
 PYPI = Pep440Scheme()

@@ -159,6 +159,9 @@ class RubyGemsScheme:
 
     def ceiling_for(self, version: str) -> str:
         rel = gem_version(version).release_segments or (0,)
+        if rel[0] == 0 and len(rel) >= 3 and rel[1] == 0:
+            # 0.0.x: every release may break, so stay on this one: ~> 0.0.55.0 is >= 0.0.55, < 0.0.56
+            return f"~> 0.0.{rel[2]}.0"
         if rel[0] == 0 and len(rel) >= 2:
             # 0.x: each minor may break, so keep patches only: ~> 0.24.0
             return f"~> 0.{rel[1]}.0"
@@ -166,9 +169,14 @@ class RubyGemsScheme:
             return f"~> {rel[0]}.{rel[1]}"
         return f"~> {rel[0]}.0"
 
-    def combine(self, constraint: str, ceiling: str) -> str:
-        parts = [p.strip() for p in constraint.split(",") if p.strip() and p.strip() != ">= 0"]
-        return ", ".join([ceiling, *parts])
+    def upper_bound(self, version: str) -> str:
+        """The clause that closes a floor above `version`'s major line: "< 3", or "< 0.25" on 0.x."""
+        rel = gem_version(version).release_segments or (0,)
+        if rel[0] == 0 and len(rel) >= 3 and rel[1] == 0:
+            return f"< 0.0.{rel[2] + 1}"
+        if rel[0] == 0 and len(rel) >= 2:
+            return f"< 0.{rel[1] + 1}"
+        return f"< {rel[0] + 1}"
 
 
 class _SortKey:

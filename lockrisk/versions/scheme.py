@@ -36,6 +36,7 @@ class Scheme(Protocol):
         """A constraint that keeps `version`'s major line open to its newest minors."""
         ...
 
-    def combine(self, constraint: str, ceiling: str) -> str:
-        """Write `ceiling` ANDed with an existing constraint, in the ecosystem's idiom."""
+    def upper_bound(self, version: str) -> str:
+        """The single clause that closes a floor above `version`'s major line."""
         ...
+
