@@ -67,7 +67,7 @@ def run_ci(env: Mapping[str, str] | None = None, cwd: Path | None = None, sessio
             raise GitError(f"{exc.message} (check out with fetch-depth: 0, or set the `base` input)") from None
 
     settings = load_settings(config, cwd, [p.path for p in pairs])
-    fail_on = check_severity(env.get("LOCKRISK_FAIL_ON") or settings.fail_on or "high", "fail-on")
+    fail_on = check_severity(env.get("LOCKRISK_FAIL_ON") or settings.fail_on or "high", "fail-on", allow_none=True)
     report = build_report("ci", pairs, notes + list(settings.notes), settings=settings)
     if not flag(env.get("LOCKRISK_OFFLINE"), True):
         from dataclasses import replace

@@ -29,10 +29,12 @@ FormatOpt = Annotated[
     Optional[str],
     typer.Option("--format", "-f", help="table (default on a terminal), text, json, markdown or sarif."),
 ]
+TextJsonOpt = Annotated[Optional[str], typer.Option("--format", "-f", help="text (default) or json.")]
 OutputOpt = Annotated[Optional[Path], typer.Option("--output", "-o", help="Write the report to this file (atomically).")]
 FailOnOpt = Annotated[
     Optional[str],
-    typer.Option("--fail-on", help="Exit 1 when a finding reaches this severity: critical, high, medium, low or info."),
+    typer.Option("--fail-on", help="Exit 1 when a finding reaches this severity: critical, high, medium, low, info, "
+                                   "or none (report only)."),
 ]
 AllOpt = Annotated[bool, typer.Option("--all", help="List every change, not only the notable ones.")]
 ConfigOpt = Annotated[Optional[Path], typer.Option("--config", help="Settings file (default: .lockrisk.toml or [tool.lockrisk]).")]
@@ -77,8 +79,8 @@ def diff(
 @app.command()
 def why(
     name: Annotated[str, typer.Argument(help="Package name.")],
-    lockfile: Annotated[Optional[Path], typer.Argument(help="Lockfile (default: Gemfile.lock or poetry.lock here).")] = None,
-    fmt: FormatOpt = None,
+    lockfile: Annotated[Optional[Path], typer.Argument(help="Lockfile (default: Gemfile.lock, poetry.lock or uv.lock here).")] = None,
+    fmt: TextJsonOpt = None,
     debug: DebugOpt = False,
 ) -> None:
     """Show who requires NAME, with which requirement, and the chains up to the project's own requirements."""
@@ -94,11 +96,14 @@ def pin(
     write: Annotated[bool, typer.Option("--write", help="Edit the Gemfile / pyproject.toml in place (atomically).")] = False,
     check: Annotated[bool, typer.Option("--check", help="Find lockrisk pins whose removal condition now holds (exit 1 if any).")] = False,
     pin_at: Annotated[Optional[str], typer.Option("--pin-at", help="Suggest pins for findings at or above this severity (default high).")] = None,
-    fmt: Annotated[Optional[str], typer.Option("--format", "-f", help="text (default) or json.")] = None,
+    fmt: TextJsonOpt = None,
     config: ConfigOpt = None,
     debug: DebugOpt = False,
 ) -> None:
-    """Suggest the missing ceiling for every floated major: print it, show it as a patch, or write it."""
+    """Suggest the missing ceiling for every floated major: print it, show it as a patch, or write it.
+
+    With --write or --patch, exit 1 when some finding could not be pinned (each is listed with the reason).
+    """
     options = PinOptions(paths=list(paths or []), base=base, head=head, patch=patch, write=write, check=check,
                          pin_at=pin_at, fmt=fmt, config=config)
     raise typer.Exit(run_pin(options))

@@ -49,6 +49,9 @@ def _use_color() -> bool:
     return _stdout_is_terminal() and os.environ.get("TERM") != "dumb"
 
 
+TEXT_JSON = ("text", "json")  # the formats of `why` and `pin`
+
+
 def choose_format(fmt: str | None, writing_to_file: bool) -> str:
     from lockrisk.render import FORMATS
 
@@ -59,11 +62,21 @@ def choose_format(fmt: str | None, writing_to_file: bool) -> str:
     return fmt
 
 
-def check_severity(name: str | None, option: str) -> str | None:
+def check_text_json(fmt: str | None, command: str) -> str:
+    if fmt is None:
+        return "text"
+    if fmt not in TEXT_JSON:
+        raise ConfigError(f"{command}: unknown format {fmt!r} (choose from {', '.join(TEXT_JSON)})")
+    return fmt
+
+
+def check_severity(name: str | None, option: str, *, allow_none: bool = False) -> str | None:
+    """A severity name from the command line or the environment; `none` too where it means 'never fail'."""
     if name is None:
         return None
-    if name not in SEVERITIES:
-        raise ConfigError(f"{option}: unknown severity {name!r} (choose from {', '.join(SEVERITIES)})")
+    choices = (*SEVERITIES, "none") if allow_none else SEVERITIES
+    if name not in choices:
+        raise ConfigError(f"{option}: unknown severity {name!r} (choose from {', '.join(choices)})")
     return name
 
 
@@ -98,7 +111,7 @@ def run_diff(options: DiffOptions) -> int:
 
     cwd = options.cwd or Path.cwd()
     fmt = choose_format(options.fmt, options.output is not None)
-    fail_on = check_severity(options.fail_on, "--fail-on")
+    fail_on = check_severity(options.fail_on, "--fail-on", allow_none=True)
     pairs, notes = _pairs(options.paths, options.base, options.head, cwd)
     settings = load_settings(options.config, cwd, [p.path for p in pairs])
     report = build_report("diff", pairs, notes + list(settings.notes), settings=settings)
@@ -117,7 +130,7 @@ def find_lockfile(cwd: Path) -> Path:
     for name in LOCKFILE_NAMES:
         if (cwd / name).is_file():
             return cwd / name
-    raise LockriskError("no Gemfile.lock or poetry.lock here; name the lockfile", path=str(cwd))
+    raise LockriskError("no Gemfile.lock, poetry.lock or uv.lock here; name the lockfile", path=str(cwd))
 
 
 def run_why(options: WhyOptions) -> int:
@@ -129,9 +142,7 @@ def run_why(options: WhyOptions) -> int:
     path = options.lockfile if options.lockfile is not None else find_lockfile(cwd)
     lockfile = load_path(path if path.is_absolute() else cwd / path, label=str(path))
     graph = Graph.from_lockfile(lockfile)
-    fmt = options.fmt or "text"
-    if fmt not in ("text", "json"):
-        raise ConfigError("why: --format is text or json")
+    fmt = check_text_json(options.fmt, "why")
     sys.stdout.write(render_why(graph, options.name, fmt))
     return EXIT_OK
 
@@ -175,13 +186,14 @@ def run_pin(options: PinOptions) -> int:
         return run_pin_check(options, cwd)
     if options.patch and options.write:
         raise ConfigError("choose --patch or --write, not both")
+    fmt = check_text_json(options.fmt, "pin")
     pairs, notes = _pairs(options.paths, options.base, options.head, cwd)
     settings = load_settings(options.config, cwd, [p.path for p in pairs])
     if options.pin_at:
         settings = replace(settings, pin_at=check_severity(options.pin_at, "--pin-at"))
     report = build_report("pin", pairs, notes + list(settings.notes), settings=settings)
     pins = [f.pin for f in report.findings if f.pin is not None]
-    if options.fmt == "json":
+    if fmt == "json":
         import json
 
         sys.stdout.write(json.dumps({"schema": PINS_SCHEMA, "pins": [p.to_dict() for p in pins],
@@ -375,7 +387,7 @@ def run_audit(options: AuditOptions) -> int:
 
     cwd = options.cwd or Path.cwd()
     fmt = choose_format(options.fmt, options.output is not None)
-    fail_on = check_severity(options.fail_on, "--fail-on")
+    fail_on = check_severity(options.fail_on, "--fail-on", allow_none=True)
     path = cwd / options.lockfile if options.lockfile else find_lockfile(cwd)
     label = options.lockfile or path.name
     lockfile = load_path(path, label=label)

@@ -1,7 +1,7 @@
 """Project settings: `.lockrisk.toml`, or `[tool.lockrisk]` in pyproject.toml.
 
 ```toml
-fail-on = "high"          # exit 1 when a finding reaches this severity
+fail-on = "high"          # exit 1 when a finding reaches this severity ("none": report only)
 pin-at = "high"           # suggest pins for floated findings at or above this severity
 index-url = "https://pypi.example/simple"
 
@@ -65,9 +65,10 @@ class Settings:
         return None
 
 
-def _severity(value: Any, key: str, path: str) -> str:
-    if value not in SEVERITIES:
-        raise ConfigError(f"{key}: expected one of {', '.join(SEVERITIES)}, got {value!r}", path=path)
+def _severity(value: Any, key: str, path: str, *, allow_none: bool = False) -> str:
+    choices = (*SEVERITIES, "none") if allow_none else SEVERITIES
+    if value not in choices:
+        raise ConfigError(f"{key}: expected one of {', '.join(choices)}, got {value!r}", path=path)
     return value
 
 
@@ -78,7 +79,7 @@ def settings_from_table(table: dict[str, Any], path: str, today: dt.date | None 
     notes: list[str] = []
     if unknown:
         notes.append(f"{path}: unknown settings ignored: {', '.join(unknown)}")
-    fail_on = _severity(table["fail-on"], "fail-on", path) if "fail-on" in table else None
+    fail_on = _severity(table["fail-on"], "fail-on", path, allow_none=True) if "fail-on" in table else None
     pin_at = _severity(table.get("pin-at", "high"), "pin-at", path)
     index_url = table.get("index-url")
     if index_url is not None and not isinstance(index_url, str):

@@ -47,47 +47,79 @@ def pair_from_files(old: Path, new: Path, old_label: str | None = None, new_labe
 
 
 def pairs_from_git(cwd: Path, base: str, head: str | None, paths: list[str]) -> tuple[list[LockfilePair], list[str]]:
-    """Lockfile pairs between two revisions (head None = the working tree), and notes."""
+    """Lockfile pairs between two revisions (head None = the working tree), and notes.
+
+    A lockfile removed in one folder while another format's lockfile of the same ecosystem
+    appears there (poetry.lock -> uv.lock) is one migration, compared package by package.
+    """
     from lockrisk.gitsource import GitRepo
+    from lockrisk.parsers import ecosystem_of
 
     repo = GitRepo(cwd)
     base_commit = repo.resolve(base)
     head_commit = repo.resolve(head) if head else None
+    head_label = head or "working tree"
     notes: list[str] = []
     if paths:
         relpaths = [repo.relative(p) for p in paths]
     else:
         relpaths = repo.lockfiles_changed(base_commit, head_commit)
         if not relpaths:
-            notes.append(f"no Gemfile.lock or poetry.lock changed between {base} and {head or 'the working tree'}")
-    pairs = []
+            notes.append(f"no Gemfile.lock, poetry.lock or uv.lock changed between {base} and {head_label}")
+
+    def reader(commit: str | None, parent: str) -> Callable[[str], bytes | None]:
+        if commit is None:
+            return lambda name: repo.read_worktree(parent + name)
+        return lambda name: repo.show(commit, parent + name)
+
+    sides: dict[str, tuple[bytes | None, bytes | None]] = {}
     for rel in relpaths:
-        parent = rel.rsplit("/", 1)[0] + "/" if "/" in rel else ""
-
-        def reader(commit: str | None, parent: str = parent) -> Callable[[str], bytes | None]:
-            if commit is None:
-                return lambda name: repo.read_worktree(parent + name)
-            return lambda name: repo.show(commit, parent + name)
-
         old_data = repo.show(base_commit, rel)
         new_data = repo.show(head_commit, rel) if head_commit else repo.read_worktree(rel)
-        head_label = head or "working tree"
         if old_data is None and new_data is None:
             raise LockriskError(f"not found at {base} nor in {head_label}", path=rel)
-        if new_data is None:
-            notes.append(f"{rel} was deleted in {head_label}")
+        sides[rel] = (old_data, new_data)
+    migrations: dict[str, str] = {}  # new lockfile -> the removed one it replaces
+    for rel, (old_data, new_data) in sides.items():
+        if old_data is not None or new_data is None:
             continue
-        new_lock = parse_lockfile(new_data, rel, reader(head_commit))
+        folder, name = _split(rel)
+        for other, (other_old, other_new) in sides.items():
+            other_folder, other_name = _split(other)
+            if (other_new is None and other_old is not None and other_folder == folder and other_name != name
+                    and ecosystem_of(other_name) == ecosystem_of(name) and other not in migrations.values()):
+                migrations[rel] = other
+                break
+
+    pairs = []
+    for rel, (old_data, new_data) in sides.items():
+        folder, name = _split(rel)
+        if new_data is None:
+            if rel not in migrations.values():
+                notes.append(f"{rel} was deleted in {head_label}")
+            continue
+        new_lock = parse_lockfile(new_data, rel, reader(head_commit, folder), filename=name)
+        old_rel = migrations.get(rel, rel)
+        if old_rel != rel:
+            old_data = sides[old_rel][0]
         if old_data is None:
             notes.append(f"{rel} is new in {head_label}: every package counts as added")
             old_lock = Lockfile(path=rel, ecosystem=new_lock.ecosystem, format_version=None, packages={})
         else:
-            old_lock = parse_lockfile(old_data, f"{rel}@{base}", reader(base_commit))
-        name = manifest_name(new_lock)
-        pairs.append(LockfilePair(path=rel, old=old_lock, new=new_lock, base=base, head=head_label,
-                                  manifest_label=parent + name, manifest_bytes=reader(head_commit)(name),
-                                  manifest_file=repo.root / (parent + name)))
+            old_lock = parse_lockfile(old_data, f"{old_rel}@{base}", reader(base_commit, folder),
+                                      filename=_split(old_rel)[1])
+        manifest = manifest_name(new_lock)
+        pairs.append(LockfilePair(path=rel, old=old_lock, new=new_lock, base=base if old_rel == rel else f"{old_rel}@{base}",
+                                  head=head_label, manifest_label=folder + manifest,
+                                  manifest_bytes=reader(head_commit, folder)(manifest),
+                                  manifest_file=repo.root / (folder + manifest)))
     return pairs, notes
+
+
+def _split(rel: str) -> tuple[str, str]:
+    """('services/api/', 'uv.lock') for 'services/api/uv.lock'."""
+    folder, _, name = rel.rpartition("/")
+    return (folder + "/" if folder else ""), name
 
 
 def findings_for(pair: LockfilePair, settings=None) -> list[Finding]:
@@ -121,13 +153,24 @@ def attach_pins(findings: list[Finding], pair: LockfilePair, pin_at: str) -> lis
     return out
 
 
+def pair_notes(pair: LockfilePair) -> list[str]:
+    """What the pair as a whole says: a lockfile format migration, registry switches."""
+    from lockrisk.diff import registry_moves
+
+    notes = []
+    if pair.old.packages and pair.old.kind and pair.new.kind and pair.old.kind != pair.new.kind:
+        notes.append(f"{pair.path}: migrated from {pair.old.kind} to {pair.new.kind}; compared package by package "
+                     "(name and version), whatever each format records")
+    return notes + [f"{pair.path}: {note}" for note in registry_moves(pair.old, pair.new)]
+
+
 def build_report(command: str, pairs: list[LockfilePair], notes: list[str] | None = None, settings=None) -> Report:
     findings: list[Finding] = []
     all_notes: list[str] = list(notes or [])
     summaries = []
     for pair in pairs:
         findings.extend(findings_for(pair, settings))
-        for note in (*pair.old.notes, *pair.new.notes):
+        for note in (*pair.old.notes, *pair.new.notes, *pair_notes(pair)):
             if note not in all_notes:
                 all_notes.append(note)
         summaries.append(LockfileSummary(path=pair.path, ecosystem=pair.new.ecosystem, base=pair.base,

@@ -39,7 +39,9 @@ class Report:
         return min(ranked, key=severity_rank) if ranked else None
 
     def reaching(self, severity: str) -> tuple[Finding, ...]:
-        """Findings at `severity` or worse: what a --fail-on threshold fails on."""
+        """Findings at `severity` or worse: what a --fail-on threshold fails on (`none`: nothing does)."""
+        if severity == "none":
+            return ()
         return tuple(f for f in self.findings
                      if f.assessment is not None and severity_rank(f.assessment.severity) <= severity_rank(severity))
 

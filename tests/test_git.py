@@ -72,7 +72,7 @@ def test_nothing_changed_says_so(cli, tmp_path: Path) -> None:
     result = cli(["diff", "--base", "HEAD", "--head", "HEAD", "-f", "text"], cwd=repo)
     assert result.code == 0
     assert "no risky changes found" in result.out
-    assert "no Gemfile.lock or poetry.lock changed between HEAD and HEAD" in result.out
+    assert "no Gemfile.lock, poetry.lock or uv.lock changed between HEAD and HEAD" in result.out
 
 
 def test_a_new_lockfile_counts_every_package_as_added(cli, tmp_path: Path) -> None:

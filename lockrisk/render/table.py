@@ -15,6 +15,58 @@ from lockrisk.report import Report
 SEVERITY_STYLE = {"critical": "bold white on red", "high": "bold red", "medium": "yellow", "low": "cyan", "info": "dim"}
 
 
+WIDE = 120  # from this width on, dependents get a column of their own
+
+
+def _cells(f):
+    sev = describe.severity(f)
+    name = Text(plain(f.name), style="bold")
+    if f.family_members:
+        name.append(f"\n+{len(f.family_members)} in family", style="dim")
+    change = Text(plain(describe.versions(f)))
+    change.append(f"\n{describe.jump(f)}, {describe.origin(f)}", style="dim")
+    if f.markers:
+        change.append(f"\nonly when {plain(f.markers)}", style="dim")
+    by = "\n".join(plain(f"{d.name} {d.requirement}") for d in f.dependents[:5])
+    if len(f.dependents) > 5:
+        by += f"\n+{len(f.dependents) - 5} more"
+    if f.direct_requirements:
+        by = (by + "\n" if by else "") + "project: " + ", ".join(plain(r.constraint or "any") for r in f.direct_requirements)
+    why = "\n".join("- " + plain(r) for r in describe.top_reasons(f, 3))
+    if f.pin is not None:
+        why += ("\n" if why else "") + "pin: " + plain(f.pin.summary())
+    return Text(sev, style=SEVERITY_STYLE.get(sev, "")), name, change, by, why
+
+
+def _table(shown, width: int) -> Table:
+    """Names are never folded mid-word: the package column is as wide as the longest name (a name
+    wider than the terminal allows is cut with an ellipsis); the reasons wrap instead."""
+    longest = max(len(plain(f.name)) for f in shown)
+    table = Table(show_lines=True, expand=False)
+    table.add_column("severity", no_wrap=True)
+    if width >= WIDE:
+        table.add_column("package", no_wrap=True, overflow="ellipsis", min_width=min(longest, 45), max_width=45)
+        table.add_column("change", overflow="fold")
+        table.add_column("pulled in by", overflow="ellipsis")
+        table.add_column("why it matters", overflow="fold", ratio=2)
+        for f in shown:
+            sev, name, change, by, why = _cells(f)
+            table.add_row(sev, name, change, Text(by), Text(why))
+        return table
+    room = max(width - 34, 12)  # what the severity and reason columns leave
+    table.add_column("package and change", no_wrap=True, overflow="ellipsis", min_width=min(max(longest, 16), room),
+                     max_width=room)
+    table.add_column("why it matters", overflow="fold", ratio=1)
+    for f in shown:
+        sev, name, change, by, why = _cells(f)
+        package = name.copy()
+        package.append("\n")
+        package.append_text(change)
+        detail = why + (("\n" if why else "") + "pulled in by: " + by.replace("\n", ", ") if by else "")
+        table.add_row(sev, package, Text(detail))
+    return table
+
+
 def render_table(report: Report, *, show_all: bool = False, width: int | None = None, color: bool = False) -> str:
     buf = io.StringIO()
     console = Console(file=buf, width=width or 100, color_system="standard" if color else None,
@@ -26,29 +78,7 @@ def render_table(report: Report, *, show_all: bool = False, width: int | None = 
     if not shown:
         console.print(Text("No risky changes: nothing crossed a major version.", style="green"))
     else:
-        table = Table(show_lines=True, expand=False)
-        table.add_column("severity", no_wrap=True)
-        table.add_column("package", overflow="fold")
-        table.add_column("change", overflow="fold")
-        table.add_column("pulled in by", overflow="fold")
-        table.add_column("why it matters", overflow="fold", ratio=2)
-        for f in shown:
-            sev = describe.severity(f)
-            name = Text(plain(f.name), style="bold")
-            if f.family_members:
-                name.append(f"\n+{len(f.family_members)} in family", style="dim")
-            change = Text(plain(describe.versions(f)))
-            change.append(f"\n{describe.jump(f)}, {describe.origin(f)}", style="dim")
-            by = "\n".join(plain(f"{d.name} {d.requirement}") for d in f.dependents[:5])
-            if len(f.dependents) > 5:
-                by += f"\n+{len(f.dependents) - 5} more"
-            if f.direct_requirements:
-                by = (by + "\n" if by else "") + "project: " + ", ".join(plain(r.constraint or "any") for r in f.direct_requirements)
-            why = "\n".join("- " + plain(r) for r in describe.top_reasons(f, 3))
-            if f.pin is not None:
-                why += ("\n" if why else "") + "pin: " + plain(f.pin.summary())
-            table.add_row(Text(sev, style=SEVERITY_STYLE.get(sev, "")), name, change, Text(by), Text(why))
-        console.print(table)
+        console.print(_table(shown, width or 100))
     hidden = len(report.findings) - len(shown)
     if hidden > 0:
         console.print(Text(f"{hidden} other changes (minor, patch, added, removed); --all lists them", style="dim"))
