@@ -35,7 +35,8 @@ def exposed_keys(graph: Graph) -> list[str]:
     return out
 
 
-def audit_findings(lockfile: Lockfile, lookup=None) -> tuple[list[Finding], list[str]]:
+def audit_findings(lockfile: Lockfile, lookup=None) -> tuple[list[Finding], list[str], list[str]]:
+    """(findings, notes, names of the exposed packages the registry could not be asked about)."""
     graph = Graph.from_lockfile(lockfile)
     scheme = scheme_for(lockfile.ecosystem)
     keys = exposed_keys(graph)
@@ -49,8 +50,9 @@ def audit_findings(lockfile: Lockfile, lookup=None) -> tuple[list[Finding], list
             findings.append(analyse_change(change, graph))
         notes.append(f"offline: {len(keys)} packages have only floor requirements; whether a newer major exists "
                      "needs the registry (run without --offline)")
-        return findings, notes
+        return findings, notes, []
     facts = lookup.many((key, lockfile.packages[key], None) for key in keys)
+    unchecked = [lockfile.packages[key].name for key in keys if key not in facts]
     for key in keys:
         pkg = lockfile.packages[key]
         f = facts.get(key)
@@ -63,6 +65,11 @@ def audit_findings(lockfile: Lockfile, lookup=None) -> tuple[list[Finding], list
         change = Change(key=key, name=pkg.name, lockfile=lockfile.path, old=pkg, new=projected, jump=jump,
                         projected=True)
         findings.append(replace(analyse_change(change, graph), registry=f))
-    notes.append(f"{len(keys)} packages have only floor requirements; {len(findings)} of them already have a newer "
-                 "major in their registry")
-    return findings, notes
+    checked = len(keys) - len(unchecked)
+    notes.append(f"{len(keys)} packages have only floor requirements; {checked} were checked against their registry "
+                 f"and {len(findings)} of them already have a newer major")
+    if unchecked:
+        notes.append(f"{len(unchecked)} of {len(keys)} packages could not be checked (registry look-ups failed): "
+                     f"{', '.join(unchecked[:8])}{' and more' if len(unchecked) > 8 else ''}; "
+                     "this audit is incomplete")
+    return findings, notes, unchecked

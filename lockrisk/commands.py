@@ -10,7 +10,7 @@ from pathlib import Path
 from lockrisk.errors import ConfigError, LockriskError
 from lockrisk.report import SEVERITIES, Report
 
-EXIT_OK, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
+EXIT_OK, EXIT_FINDINGS, EXIT_ERROR, EXIT_INCOMPLETE = 0, 1, 2, 3
 PINS_SCHEMA = "lockrisk/pins-v1"
 
 
@@ -393,7 +393,7 @@ def run_audit(options: AuditOptions) -> int:
     lockfile = load_path(path, label=label)
     settings = load_settings(options.config, cwd, [label])
     lookup = None if options.offline else make_lookup(lockfile, settings, budget=options.budget)
-    findings, notes = audit_findings(lockfile, lookup)
+    findings, notes, unchecked = audit_findings(lockfile, lookup)
     graph = Graph.from_lockfile(lockfile)
     weighed = weigh_findings(findings, graph, settings=settings)
     if lookup is not None:
@@ -410,6 +410,7 @@ def run_audit(options: AuditOptions) -> int:
                                                                packages_before=len(lockfile.packages),
                                                                packages_after=len(lockfile.packages)),),
                     findings=tuple(order_findings(pinned)),
-                    notes=tuple(dict.fromkeys([*lockfile.notes, *settings.notes, *notes])))
+                    notes=tuple(dict.fromkeys([*lockfile.notes, *settings.notes, *notes])), unchecked=tuple(unchecked))
     emit(report, fmt, options.output, options.show_all)
-    return exit_status(report, fail_on or settings.fail_on)
+    status = exit_status(report, fail_on or settings.fail_on)
+    return EXIT_INCOMPLETE if status == EXIT_OK and report.unchecked else status

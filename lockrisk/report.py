@@ -31,6 +31,7 @@ class Report:
     lockfiles: tuple[LockfileSummary, ...]
     findings: tuple[Finding, ...]
     notes: tuple[str, ...] = ()
+    unchecked: tuple[str, ...] = ()  # audit: packages the registry could not be asked about
     schema: str = SCHEMA
 
     @property
@@ -44,6 +45,13 @@ class Report:
             return ()
         return tuple(f for f in self.findings
                      if f.assessment is not None and severity_rank(f.assessment.severity) <= severity_rank(severity))
+
+    def all_clear(self) -> str:
+        """What to say when nothing is notable; never an all-clear while packages went unchecked."""
+        if self.unchecked:
+            return (f"incomplete: {len(self.unchecked)} package{'s' if len(self.unchecked) != 1 else ''} could not "
+                    "be checked; nothing risky among the rest")
+        return "no risky changes found"
 
     def notable(self) -> tuple[Finding, ...]:
         """Findings worth a line of their own: assessed above info, or any major/source move."""

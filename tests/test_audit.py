@@ -25,8 +25,9 @@ def test_audit_with_a_registry_that_knows_connection_pool_3(cli, before: Path) -
         # every other gem: the registry has nothing newer to say
         rsps.add(responses.GET, re.compile(r"https://rubygems\.example/.*"), status=404, body="not here")
         result = cli(["audit", "Gemfile.lock", "--format", "json"], cwd=before)
-    assert result.code == 0, result.err
+    assert result.code == 3, result.err  # the 404s left other gems unchecked: incomplete, not clear
     report = result.json()
+    assert "minitest" in report["unchecked"] and "connection_pool" not in report["unchecked"]
     (cp,) = [c for c in report["changes"] if c["name"] == "connection_pool"]
     assert report["changes"][0]["name"] == "connection_pool"
     assert (cp["from"], cp["to"], cp["jump"]) == ("2.5.5", "3.0.2", "major")
@@ -61,7 +62,23 @@ def test_a_newer_dependent_release_is_offered_as_the_other_fix(cli, before: Path
         rsps.get("https://rubygems.example/info/sidekiq", body=sidekiq_info)
         rsps.add(responses.GET, re.compile(r"https://rubygems\.example/.*"), status=404, body="not here")
         result = cli(["audit", "Gemfile.lock", "-f", "text"], cwd=before)
-    assert result.code == 0, result.err
+    assert result.code == 3, result.err
     assert ("registry: sidekiq 8.1.0 declares connection_pool >= 3.0.0, built for the new major: "
             "upgrading sidekiq is the other way forward") in result.out
     assert "registry: newest on the 2.5.5 line: 2.5.5" in result.out
+
+
+@pytest.mark.parametrize("fmt", ["text", "markdown", "json"])
+def test_every_look_up_failing_is_never_an_all_clear(cli, before: Path, fmt: str) -> None:
+    with responses.RequestsMock(assert_all_requests_are_fired=True) as rsps:
+        rsps.add(responses.GET, re.compile(r"https://rubygems\.example/.*"), status=404, body="not here")
+        result = cli(["audit", "Gemfile.lock", "-f", fmt], cwd=before)
+    assert result.code == 3, result.err
+    offline = cli(["audit", "Gemfile.lock", "--offline", "-f", "json"], cwd=before).json()
+    exposed = len(offline["changes"])
+    assert exposed > 5
+    if fmt == "json":
+        assert len(result.json()["unchecked"]) == exposed and result.json()["changes"] == []
+    else:
+        assert "no risky changes" not in result.out.lower()
+        assert f"incomplete: {exposed} packages could not be checked" in result.out

@@ -81,7 +81,8 @@ def test_openstreetmap_connection_pool_3_was_a_deliberate_ceiling_lift(cli) -> N
     assert (change["name"], change["from"], change["to"], change["direct"]) == ("connection_pool", "2.5.5", "3.0.2", True)
     assert change["forced_by"] == ["Gemfile changed its requirement from < 3.0.0 to < 4.0.0"]
     assert change["dependents"] == [
-        {"name": "activesupport", "version": "8.1.3", "requirement": ">= 2.2.5", "floor_only": True, "admits_old": True}
+        {"name": "activesupport", "version": "8.1.3", "requirement": ">= 2.2.5", "floor_only": True, "admits_old": True,
+         "markers": None}
     ]
     assert change["severity"] == "low"
 

@@ -38,14 +38,17 @@ def finding_to_dict(f: Finding) -> dict[str, Any]:
         "forced_by": list(f.forced_by),
         "unrecorded": list(f.unrecorded),
         "floor_only": f.floor_only,
+        "markers": f.markers,
         "dependents": [
             {"name": d.name, "version": d.version, "requirement": d.requirement,
-             "floor_only": d.floor_only, "admits_old": d.admits_old}
+             "floor_only": d.floor_only, "admits_old": d.admits_old, "markers": d.markers}
             for d in f.dependents
         ],
         "direct_requirements": [
-            {"requirement": r.constraint, "groups": list(r.groups)} for r in f.direct_requirements
+            {"requirement": r.constraint, "groups": list(r.groups), "markers": r.markers}
+            for r in f.direct_requirements
         ],
+        "also_held": list(f.also_held),
         "paths": [list(p) for p in f.paths],
         "family": f.family,
         "family_members": list(f.family_members),
@@ -79,6 +82,7 @@ def report_to_dict(report: Report) -> dict[str, Any]:
             for s in report.lockfiles
         ],
         "changes": [finding_to_dict(f) for f in report.findings],
+        "unchecked": list(report.unchecked),
         "notes": list(report.notes),
     }
 

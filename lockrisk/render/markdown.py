@@ -17,6 +17,8 @@ ICON = {"critical": "🟥", "high": "🟧", "medium": "🟨", "low": "🟦", "in
 
 def verdict(report: Report) -> str:
     shown = report.notable()
+    if not shown and report.unchecked:
+        return f"⚠️ **lockrisk**: {md(report.all_clear())}."
     if not shown:
         return "✅ **lockrisk**: no risky changes: nothing crossed a major version."
     counts: dict[str, int] = {}
@@ -49,13 +51,17 @@ def finding_details(f: Finding) -> list[str]:
     # the <details> line is an HTML block: markdown is not parsed there, so it gets HTML escaping only
     out = [f"<details><summary>{ICON.get(sev, '')} <b>{html(f.name)}</b> {html(describe.versions(f))} "
            f"({sev or describe.jump(f)}) in <code>{html(f.change.lockfile)}</code></summary>", ""]
+    if f.markers:
+        out += [f"Installed only when <code>{code(f.markers)}</code>", ""]
     if f.dependents or f.direct_requirements:
         out += ["| required by | version | requirement | ceiling |", "|---|---|---|---|"]
         for r in f.direct_requirements:
             groups = f" ({md(', '.join(r.groups))})" if r.groups else ""
-            out.append(f"| the project{groups} | | <code>{code(r.constraint or 'any')}</code> | |")
+            when = f" ; {code(r.markers)}" if r.markers else ""
+            out.append(f"| the project{groups} | | <code>{code(r.constraint or 'any')}{when}</code> | |")
         for d in f.dependents:
-            out.append(f"| <code>{code(d.name)}</code> | {md(d.version)} | <code>{code(d.requirement)}</code> | "
+            when = f" ; {code(d.markers)}" if d.markers else ""
+            out.append(f"| <code>{code(d.name)}</code> | {md(d.version)} | <code>{code(d.requirement)}{when}</code> | "
                        f"{'none (floor only)' if d.floor_only else 'yes'} |")
         out.append("")
     if f.paths:

@@ -75,7 +75,9 @@ def render_table(report: Report, *, show_all: bool = False, width: int | None = 
     for s in report.lockfiles:
         console.print(Text(f"{plain(s.path)}: {plain(s.base)} -> {plain(s.head)} "
                            f"({s.packages_before} -> {s.packages_after} packages)", style="bold"))
-    if not shown:
+    if not shown and report.unchecked:
+        console.print(Text(report.all_clear().capitalize() + ".", style="yellow"))
+    elif not shown:
         console.print(Text("No risky changes: nothing crossed a major version.", style="green"))
     else:
         console.print(_table(shown, width or 100))

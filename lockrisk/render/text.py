@@ -16,7 +16,7 @@ def render_text(report: Report, *, show_all: bool = False) -> str:
             f"{summary.packages_before} -> {summary.packages_after} packages"
         )
     if not shown:
-        out.append("no risky changes found")
+        out.append(report.all_clear())
     for f in shown:
         sev = describe.severity(f)
         prefix = f"[{sev}] " if sev else ""
@@ -25,11 +25,15 @@ def render_text(report: Report, *, show_all: bool = False) -> str:
                    + (", floor-only" if f.floor_only else ""))
         if f.family_members:
             out.append(f"  family of {len(f.family_members)}: {plain(', '.join(f.family_members))}")
+        if f.markers:
+            out.append(f"  installed only when {plain(f.markers)}")
         for d in f.dependents:
             flag = "  (no ceiling)" if d.floor_only else ""
-            out.append(f"  required by {plain(d.name)} {plain(d.version)}: {plain(d.requirement)}{flag}")
+            when = f" ; {plain(d.markers)}" if d.markers else ""
+            out.append(f"  required by {plain(d.name)} {plain(d.version)}: {plain(d.requirement)}{when}{flag}")
         for r in f.direct_requirements:
-            out.append(f"  required by the project: {plain(r.constraint or 'any version')}"
+            when = f" ; {plain(r.markers)}" if r.markers else ""
+            out.append(f"  required by the project: {plain(r.constraint or 'any version')}{when}"
                        + (f" [{plain(', '.join(r.groups))}]" if r.groups else ""))
         for p in f.paths[:5]:
             out.append(f"  path: {plain(describe.chain(p))}")
