@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import CORPUS, FIXTURES, bundler_dump, requires_bundler
+from conftest import CORPUS, FIXTURES, bundler_dumps, requires_bundler
 from lockrisk.parsers.gemfile_lock import parse_gemfile_lock
 
 _CLAUSE = re.compile(r"^\s*(=|!=|>=|<=|>|<|~>)?\s*(\S+)\s*$")
@@ -35,8 +35,16 @@ def _platform(name: str) -> str:
 
 def _lockfiles() -> list[Path]:
     found = sorted(CORPUS.glob("rubygems/*/*/Gemfile.lock")) if CORPUS.is_dir() else []
+    found += sorted(CORPUS.glob("sweep/*/*/*/Gemfile.lock")) if CORPUS.is_dir() else []
     found += sorted((FIXTURES / "rubygems").rglob("*.lock")) if (FIXTURES / "rubygems").is_dir() else []
     return found
+
+
+@pytest.fixture(scope="module")
+def dumps() -> dict[Path, dict]:
+    """Bundler's reading of every lockfile, from one Ruby process."""
+    readable = [p for p in _lockfiles() if "plugin-source" not in p.name]
+    return bundler_dumps(readable) if readable else {}
 
 
 def _ours(path: Path) -> dict:
@@ -68,11 +76,12 @@ def _bundlers(dump: dict) -> dict:
 
 
 @requires_bundler
-@pytest.mark.parametrize("path", _lockfiles(), ids=lambda p: str(p.relative_to(p.parents[2])))
-def test_parser_agrees_with_bundler(path: Path) -> None:
+@pytest.mark.parametrize("path", _lockfiles(), ids=lambda p: str(p.relative_to(p.parents[3] if "sweep" in p.parts else p.parents[2])))
+def test_parser_agrees_with_bundler(path: Path, dumps: dict[Path, dict]) -> None:
     if "plugin-source" in path.name:
         pytest.skip("Bundler loads the source plugin to read PLUGIN SOURCE; the plugin is not installed here")
-    theirs = _bundlers(bundler_dump(path))
+    assert "error" not in dumps[path], dumps[path].get("error")
+    theirs = _bundlers(dumps[path])
     ours = _ours(path)
     assert set(ours["versions"]) == set(theirs["versions"]), "package names differ"
     assert ours["versions"] == theirs["versions"]
