@@ -7,6 +7,11 @@ from pathlib import Path
 import pytest
 
 from conftest import fixture
+
+try:
+    import tomllib
+except ImportError:  # Python 3.10
+    import tomli as tomllib
 from lockrisk.model import Source
 from lockrisk.parsers import load_path, parse_lockfile
 
@@ -166,3 +171,39 @@ def test_uv_lock_reads_edges_without_ranges_and_the_projects_own_requirements() 
     assert all(not r.recorded for r in httpx.requires)
     assert {r.key: r.groups for r in lf.direct} == {"fastapi": ("main",), "httpx": ("main",), "pytest": ("dev",)}
     assert httpx.source.url == "https://pypi.example/simple"
+
+
+def _python_lockfiles() -> list[Path]:
+    from conftest import CORPUS
+
+    found = sorted(CORPUS.rglob("poetry.lock")) + sorted(CORPUS.rglob("uv.lock")) if CORPUS.is_dir() else []
+    return found + sorted(FIXTURES_ROOT.rglob("*.lock"))
+
+
+FIXTURES_ROOT = Path(__file__).resolve().parent.parent / "fixtures" / "pypi"
+
+
+def _without_artifacts(doc):
+    """The document with every key the shortcut may skip removed, at any depth."""
+    if isinstance(doc, dict):
+        return {k: _without_artifacts(v) for k, v in doc.items() if k not in ("files", "wheels", "sdist")}
+    if isinstance(doc, list):
+        return [_without_artifacts(v) for v in doc]
+    return doc
+
+
+@pytest.mark.parametrize("path", _python_lockfiles(), ids=lambda p: "/".join(p.parts[-4:]))
+def test_skipping_artifact_lists_keeps_everything_else(path: Path) -> None:
+    from lockrisk.parsers.common import without_artifact_lists
+
+    text = path.read_text(encoding="utf-8")
+    try:
+        full = tomllib.loads(text)
+    except tomllib.TOMLDecodeError:
+        pytest.skip("not valid TOML on purpose")
+    stripped_text = without_artifact_lists(text)
+    assert stripped_text.count("\n") == text.count("\n")  # line numbers stay true
+    stripped = tomllib.loads(stripped_text)
+    if "files" in full.get("metadata", {}):
+        assert stripped["metadata"].get("files", {}) == {}  # lock 1.1: every entry was a hash list
+    assert _without_artifacts(stripped) == _without_artifacts(full)

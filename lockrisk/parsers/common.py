@@ -7,6 +7,9 @@ import re
 from lockrisk.errors import ParseError
 
 _CONFLICT = re.compile(r"^(<<<<<<<|=======|>>>>>>>|\|\|\|\|\|\|\|)", re.M)
+_ARTIFACT_ITEM = re.compile(r"^\s+\{[^\[\]\n]*\},?\s*$")  # {file = "...", hash = "sha256:..."}, one line
+_ARTIFACT_LISTS = ("files = [", "wheels = [")
+_HASH_KEY = re.compile(r"""^(?:"[^"\n]*"|'[^'\n]*'|[A-Za-z0-9_.-]+) = \[$""")  # [metadata.files] entry
 
 
 def decode_text(data: bytes, path: str) -> str:
@@ -35,3 +38,43 @@ def refuse_conflicts(text: str, path: str) -> None:
             path=path,
             line=line,
         )
+
+
+def without_artifact_lists(text: str) -> str:
+    """The lockfile text with its per-file hash lists blanked out, line for line.
+
+    poetry.lock `files = [...]` (and lock 1.1 `[metadata.files]`) and uv.lock `sdist = {...}` /
+    `wheels = [...]` are most of a Python lockfile, and nothing here reads them. Each block is
+    replaced by as many empty lines, so line numbers stay true; a block is only touched when every
+    line has the exact shape those tools write, otherwise it is left for the TOML parser to judge.
+    """
+    lines = text.split("\n")
+    n = len(lines)
+    out: list[str] = []
+    in_metadata_files = False
+    i = 0
+    while i < n:
+        line = lines[i]
+        if line.startswith("["):
+            in_metadata_files = line.strip() == "[metadata.files]"
+        opens_list = line in _ARTIFACT_LISTS or (in_metadata_files and _HASH_KEY.match(line) is not None)
+        if opens_list:
+            j = i + 1
+            while j < n and _ARTIFACT_ITEM.match(lines[j]):
+                j += 1
+            if j < n and lines[j] == "]":
+                out.extend([""] * (j - i + 1))
+                i = j + 1
+                continue
+        elif line.startswith("sdist = {") and line.endswith("}") and "\n" not in line:
+            out.append("")
+            i += 1
+            continue
+        out.append(line)
+        i += 1
+    return "\n".join(out)
+
+
+def header_lines(text: str, pattern: re.Pattern[str]) -> list[int]:
+    """1-based numbers of the lines `pattern` matches, in one pass."""
+    return [number for number, line in enumerate(text.split("\n"), start=1) if pattern.match(line)]

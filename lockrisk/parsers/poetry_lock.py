@@ -12,7 +12,7 @@ from typing import Any
 from lockrisk.errors import ParseError
 from lockrisk.model import Lockfile, Package, Requirement, Source
 from lockrisk.names import pypi_key
-from lockrisk.parsers.common import decode_text, refuse_conflicts
+from lockrisk.parsers.common import decode_text, header_lines, refuse_conflicts, without_artifact_lists
 from lockrisk.tomlload import loads
 
 KNOWN_LOCK_VERSIONS = ("1.0", "1.1", "2.0", "2.1")
@@ -78,7 +78,7 @@ def _source(raw: Any, where: str, path: str, line: int | None) -> Source:
 def parse_poetry_lock(data: bytes, path: str) -> Lockfile:
     text = decode_text(data, path)
     refuse_conflicts(text, path)
-    doc = loads(text, path)
+    doc = loads(without_artifact_lists(text), path)
     notes: list[str] = []
 
     metadata = doc.get("metadata")
@@ -94,11 +94,11 @@ def parse_poetry_lock(data: bytes, path: str) -> Lockfile:
         notes.append(f"{path}: unknown lock-version {lock_version}; reading it as 2.1")
     generated = _GENERATED_BY.search(text.split("\n", 1)[0])
 
-    header_lines = [text.count("\n", 0, m.start()) + 1 for m in _PACKAGE_HEADER.finditer(text)]
+    headers = header_lines(text, _PACKAGE_HEADER)
     packages: dict[str, Package] = {}
     extra_versions: dict[str, list[str]] = {}
     for index, raw in enumerate(raw_packages):
-        line = header_lines[index] if index < len(header_lines) else None
+        line = headers[index] if index < len(headers) else None
         if not isinstance(raw, dict):
             raise ParseError(f"{_where(index)}: expected a table", path=path, line=line)
         name = _expect_str(raw.get("name"), _where(index, "name"), path, line)

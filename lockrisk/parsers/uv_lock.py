@@ -15,7 +15,7 @@ from urllib.parse import parse_qs, urlsplit
 from lockrisk.errors import ParseError
 from lockrisk.model import Lockfile, Package, Requirement, Source
 from lockrisk.names import pypi_key
-from lockrisk.parsers.common import decode_text, refuse_conflicts
+from lockrisk.parsers.common import decode_text, header_lines, refuse_conflicts, without_artifact_lists
 from lockrisk.tomlload import loads
 
 _PACKAGE_HEADER = re.compile(r"^\[\[(package|distribution)\]\]\s*$", re.M)
@@ -70,7 +70,7 @@ def _declared(items: Any, group: str, line: int | None) -> list[Requirement]:
 def parse_uv_lock(data: bytes, path: str) -> Lockfile:
     text = decode_text(data, path)
     refuse_conflicts(text, path)
-    doc = loads(text, path)
+    doc = loads(without_artifact_lists(text), path)
     schema = doc.get("version")
     raw_packages = doc.get("package", doc.get("distribution"))
     if not isinstance(schema, int) or not isinstance(raw_packages, list):
@@ -84,11 +84,11 @@ def parse_uv_lock(data: bytes, path: str) -> Lockfile:
     if isinstance(manifest, dict) and isinstance(manifest.get("members"), list):
         members = {pypi_key(str(m)) for m in manifest["members"]}
 
-    header_lines = [text.count("\n", 0, m.start()) + 1 for m in _PACKAGE_HEADER.finditer(text)]
+    headers = header_lines(text, _PACKAGE_HEADER)
     packages: dict[str, Package] = {}
     direct: list[Requirement] = []
     for index, raw in enumerate(raw_packages):
-        line = header_lines[index] if index < len(header_lines) else None
+        line = headers[index] if index < len(headers) else None
         where = f"package[{index}]"
         if not isinstance(raw, dict) or not isinstance(raw.get("name"), str):
             raise ParseError(f"{where}.name: expected a string", path=path, line=line)
