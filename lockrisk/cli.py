@@ -13,7 +13,8 @@ from typing import Annotated, Optional
 import typer
 
 from lockrisk import __version__
-from lockrisk.commands import AuditOptions, DiffOptions, PinOptions, WhyOptions, run_audit, run_diff, run_pin, run_why
+from lockrisk.commands import (AuditOptions, DiffOptions, PinOptions, WhyOptions, run_audit, run_diff, run_pin, run_why,
+                               split_why_arguments)
 from lockrisk.errors import LockriskError
 
 app = typer.Typer(
@@ -78,13 +79,18 @@ def diff(
 
 @app.command()
 def why(
-    name: Annotated[str, typer.Argument(help="Package name.")],
-    lockfile: Annotated[Optional[Path], typer.Argument(help="Lockfile (default: Gemfile.lock, poetry.lock or uv.lock here).")] = None,
+    names: Annotated[list[str], typer.Argument(help="Package names, optionally followed by the lockfile "
+                                                    "(default: Gemfile.lock, poetry.lock or uv.lock here).")],
+    lockfile: Annotated[Optional[Path], typer.Option("--lockfile", "-l", help="The lockfile to read.")] = None,
     fmt: TextJsonOpt = None,
     debug: DebugOpt = False,
 ) -> None:
-    """Show who requires NAME, with which requirement, and the chains up to the project's own requirements."""
-    raise typer.Exit(run_why(WhyOptions(name=name, lockfile=lockfile, fmt=fmt)))
+    """Show who requires each NAME, with which requirement, and the chains up to the project's own requirements.
+
+    JSON is one object for one name, and a list of them for several.
+    """
+    names, lockfile = split_why_arguments(names, lockfile)
+    raise typer.Exit(run_why(WhyOptions(names=tuple(names), lockfile=lockfile, fmt=fmt)))
 
 
 @app.command()
@@ -137,11 +143,17 @@ def ci(debug: DebugOpt = False) -> None:
     raise typer.Exit(run_ci())
 
 
+_COMMAND = None  # typer builds the click command on every call: build it once per process
+
+
 def main(argv: list[str] | None = None) -> None:
+    global _COMMAND
     args = list(sys.argv[1:] if argv is None else argv)
     debug = "--debug" in args
     try:
-        code = app(args=args, prog_name="lockrisk", standalone_mode=False)
+        if _COMMAND is None:
+            _COMMAND = typer.main.get_command(app)
+        code = _COMMAND.main(args=args, prog_name="lockrisk", standalone_mode=False)
     except LockriskError as exc:
         if debug:
             import traceback

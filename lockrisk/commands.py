@@ -31,7 +31,7 @@ class DiffOptions:
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class WhyOptions:
-    name: str
+    names: tuple[str, ...]
     lockfile: Path | None = None
     fmt: str | None = None
     cwd: Path | None = None
@@ -133,6 +133,17 @@ def find_lockfile(cwd: Path) -> Path:
     raise LockriskError("no Gemfile.lock, poetry.lock or uv.lock here; name the lockfile", path=str(cwd))
 
 
+def split_why_arguments(args: list[str], lockfile: Path | None) -> tuple[list[str], Path | None]:
+    """`why NAME... [LOCKFILE]`: a last argument that names a lockfile is the lockfile."""
+    from lockrisk.parsers import LOCKFILE_NAMES
+
+    if lockfile is None and len(args) > 1:
+        last = Path(args[-1])
+        if last.name in LOCKFILE_NAMES or "/" in args[-1] or last.suffix in (".lock", ".locked"):
+            return args[:-1], last
+    return args, lockfile
+
+
 def run_why(options: WhyOptions) -> int:
     from lockrisk.graph import Graph
     from lockrisk.parsers import load_path
@@ -143,7 +154,7 @@ def run_why(options: WhyOptions) -> int:
     lockfile = load_path(path if path.is_absolute() else cwd / path, label=str(path))
     graph = Graph.from_lockfile(lockfile)
     fmt = check_text_json(options.fmt, "why")
-    sys.stdout.write(render_why(graph, options.name, fmt))
+    sys.stdout.write(render_why(graph, list(options.names), fmt))
     return EXIT_OK
 
 

@@ -1,4 +1,4 @@
-"""`lockrisk why NAME`: the requirers of one package and the chains to the project."""
+"""`lockrisk why NAME...`: the requirers of each package and the chains to the project."""
 
 from __future__ import annotations
 
@@ -19,7 +19,15 @@ def _constraint_flags(scheme, text: str) -> bool | None:
         return None
 
 
-def render_why(graph: Graph, name: str, fmt: str) -> str:
+def render_why(graph: Graph, names: list[str], fmt: str) -> str:
+    """Text blocks separated by a blank line; JSON: one object for one name, a list for several."""
+    if fmt == "json":
+        entries = [_why_entry(graph, name) for name in names]
+        return json.dumps(entries[0] if len(entries) == 1 else entries, indent=2) + "\n"
+    return "\n".join(_why_text(graph, _why_entry(graph, name)) for name in names)
+
+
+def _why_entry(graph: Graph, name: str) -> dict:
     lockfile = graph.lockfile
     key = pypi_key(name) if lockfile.ecosystem == "pypi" else name
     package = lockfile.packages.get(key)
@@ -39,29 +47,31 @@ def render_why(graph: Graph, name: str, fmt: str) -> str:
     markers = applies_when(key, graph)
     names = graph.names
     chains = [[names.get(k, k) for k in c] + [manifest] for c in graph.chains_to_direct(key, limit=50)]
-    if fmt == "json":
-        return json.dumps({"name": package.name, "version": package.version, "lockfile": lockfile.path,
-                           "markers": markers, "dependents": dependents, "direct": own, "paths": chains},
-                          indent=2) + "\n"
-    lines = [f"{plain(package.name)} {plain(package.version)}  ({plain(lockfile.path)})"]
-    if markers:
-        lines.append(f"installed only when {plain(markers)}")
+    return {"name": package.name, "version": package.version, "lockfile": lockfile.path, "markers": markers,
+            "dependents": dependents, "direct": own, "paths": chains}
+
+
+def _why_text(graph: Graph, entry: dict) -> str:
+    manifest = "Gemfile" if graph.lockfile.ecosystem == "rubygems" else "pyproject.toml"
+    lines = [f"{plain(entry['name'])} {plain(entry['version'])}  ({plain(entry['lockfile'])})"]
+    if entry["markers"]:
+        lines.append(f"installed only when {plain(entry['markers'])}")
 
     def when(marker: str | None) -> str:
         return f" ; {marker}" if marker else ""
 
     rows = [(f"{manifest} requires {r['requirement']}{when(r['markers'])}"
-             + (f" [{', '.join(r['groups'])}]" if r["groups"] else ""), r["floor_only"]) for r in own]
+             + (f" [{', '.join(r['groups'])}]" if r["groups"] else ""), r["floor_only"]) for r in entry["direct"]]
     rows += [(f"{d['name']} {d['version']} requires {d['requirement']}{when(d['markers'])}", d["floor_only"])
-             for d in dependents]
+             for d in entry["dependents"]]
     if not rows:
         lines.append("└── nothing requires it")
     for i, (text, floor) in enumerate(rows):
         branch = "└──" if i == len(rows) - 1 else "├──"
         lines.append(f"{branch} {plain(text)}" + ("  (floor only: no ceiling)" if floor else ""))
-    if chains:
+    if entry["paths"]:
         lines.append("")
         lines.append("chains to the project:")
-        for c in chains:
+        for c in entry["paths"]:
             lines.append("  " + plain(" <- ".join(c)))
     return "\n".join(lines) + "\n"
