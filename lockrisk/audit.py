@@ -21,26 +21,39 @@ from lockrisk.versions.jump import Jump, classify
 
 def exposed_keys(graph: Graph) -> list[str]:
     """Packages on which at least one requirement exists and none has a ceiling."""
+    return _exposure(graph)[0]
+
+
+def _exposure(graph: Graph) -> tuple[list[str], int]:
+    """(exposed keys, how many packages could not be judged because a range on them is not recorded)."""
     scheme = scheme_for(graph.lockfile.ecosystem)
     out = []
+    unjudged = 0
     for key in graph.packages:
         reqs = [e.requirement for e in graph.dependents(key)] + list(graph.direct.get(key, ()))
-        if not reqs or any(not r.recorded for r in reqs):
+        if not reqs:
+            continue
+        if any(not r.recorded for r in reqs):
+            unjudged += 1
             continue
         try:
             if all(scheme.constraint(r.constraint).is_floor_only() for r in reqs):
                 out.append(key)
         except VersionError:
             continue
-    return out
+    return out, unjudged
 
 
 def audit_findings(lockfile: Lockfile, lookup=None) -> tuple[list[Finding], list[str], list[str]]:
     """(findings, notes, names of the exposed packages the registry could not be asked about)."""
     graph = Graph.from_lockfile(lockfile)
     scheme = scheme_for(lockfile.ecosystem)
-    keys = exposed_keys(graph)
+    keys, unjudged = _exposure(graph)
     notes: list[str] = []
+    if unjudged:
+        notes.append(f"{unjudged} packages are required through edges whose version ranges {lockfile.kind or 'the lockfile'} "
+                     "does not record: their exposure cannot be judged from the lockfile, only the project's own "
+                     "requirements can")
     findings: list[Finding] = []
     if lookup is None:
         for key in keys:

@@ -242,8 +242,10 @@ def assess(finding: Finding, graph: Graph, reach: Reachability, settings=None) -
                 reasons.append(Reason(code="direct", text=f"direct: the {manifest} allows it with a ceiling of its own ({own})"))
             else:
                 score += 15
-                reasons.append(Reason(code="floated", text=f"floated: the {manifest} asks for {own}, with no ceiling; "
-                                                           f"the resolver moved it from {old_v} because nothing stopped it"))
+                if jump.kind != "exposed":  # an exposure has its own reason: nothing has moved yet
+                    reasons.append(Reason(code="floated", text=f"floated: the {manifest} asks for {own}, with no "
+                                                               f"ceiling; the resolver moved it from {old_v} because "
+                                                               "nothing stopped it"))
         if finding.floor_only:
             score += 10
             reqs = [f"{d.name} {d.requirement}" for d in finding.dependents]
