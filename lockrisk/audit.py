@@ -19,13 +19,9 @@ from lockrisk.versions import scheme_for
 from lockrisk.versions.jump import Jump, classify
 
 
-def exposed_keys(graph: Graph) -> list[str]:
-    """Packages on which at least one requirement exists and none has a ceiling."""
-    return _exposure(graph)[0]
-
-
-def _exposure(graph: Graph) -> tuple[list[str], int]:
-    """(exposed keys, how many packages could not be judged because a range on them is not recorded)."""
+def exposure(graph: Graph) -> tuple[list[str], int]:
+    """Packages on which at least one requirement exists and none has a ceiling, and how many packages
+    could not be judged because a range on them is not recorded."""
     scheme = scheme_for(graph.lockfile.ecosystem)
     out = []
     unjudged = 0
@@ -48,7 +44,7 @@ def audit_findings(lockfile: Lockfile, lookup=None) -> tuple[list[Finding], list
     """(findings, notes, names of the exposed packages the registry could not be asked about)."""
     graph = Graph.from_lockfile(lockfile)
     scheme = scheme_for(lockfile.ecosystem)
-    keys, unjudged = _exposure(graph)
+    keys, unjudged = exposure(graph)
     notes: list[str] = []
     if unjudged:
         notes.append(f"{unjudged} packages are required through edges whose version ranges {lockfile.kind or 'the lockfile'} "

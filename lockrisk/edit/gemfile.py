@@ -14,7 +14,8 @@ from dataclasses import dataclass
 
 from lockrisk.edit import ManifestEdit, PinPlan, PinRequest, comment_block
 from lockrisk.errors import VersionError
-from lockrisk.manifests.gemfile import _GROUP_BLOCK, _OPENS_BLOCK, _strip_comment, top_level_gem_lines
+from lockrisk.comments import strip_comment
+from lockrisk.manifests.gemfile import top_level_gem_lines
 from lockrisk.edit import PIN_MARK
 from lockrisk.versions.rubygems import RUBYGEMS, GemRequirement
 
@@ -81,7 +82,7 @@ def _call_span(lines: list[str], first: int) -> int:
     depth = 0
     last = first
     for index in range(first, min(len(lines), first + MAX_CALL_LINES)):
-        code = _strip_comment(lines[index])
+        code = strip_comment(lines[index])
         depth += code.count("(") - code.count(")") + code.count("[") - code.count("]")
         last = index
         if not _continues(code, depth):
@@ -196,11 +197,6 @@ def _gem_call(name: str, ceiling: str, groups: tuple[str, ...], quote: str) -> s
     return call
 
 
-def render_gem_lines(name: str, ceiling: str, comment: tuple[str, ...], groups: tuple[str, ...],
-                     quote: str = '"') -> str:
-    return comment_block(comment, "") + _gem_call(name, ceiling, groups, quote) + "\n"
-
-
 def _new_line(text: str, lines: list[str], request: PinRequest) -> PinPlan:
     ceiling = RUBYGEMS.ceiling_for(request.old)
     quote = "'" if re.search(r"^\s*gem\s+'", text, re.M) and not re.search(r'^\s*gem\s+"', text, re.M) else '"'
@@ -213,9 +209,8 @@ def _new_line(text: str, lines: list[str], request: PinRequest) -> PinPlan:
     elif spans:
         index = spans[-1][1] + 1
     else:
-        sources = [i for i, ln in enumerate(lines) if ln.lstrip().startswith("source ")
-                   and not (_GROUP_BLOCK.match(ln) or _OPENS_BLOCK.search(ln))]
+        sources = [i for i, ln in enumerate(lines) if ln.lstrip().startswith("source ")]
         index = sources[-1] + 1 if sources else len(lines)
-    body = render_gem_lines(request.name, ceiling, request.comment, request.groups, quote)
+    body = comment_block(request.comment, "") + _gem_call(request.name, ceiling, request.groups, quote) + "\n"
     return PinPlan(status="insert", requirement=ceiling, line=index + 2, text=body,
                    edit=ManifestEdit(inserts=((index, "\n" + body),)))

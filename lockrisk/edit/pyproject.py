@@ -17,6 +17,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from lockrisk.comments import strip_comment
 from lockrisk.edit import PIN_MARK, ManifestEdit, PinPlan, PinRequest, apply_edit, comment_block
 from lockrisk.edit.tomlscan import KeyValue, Layout, StringLit, scan
 from lockrisk.errors import LockriskError, VersionError
@@ -387,22 +388,6 @@ def _after_table(layout: Layout, header: int, end: int, body: str, ceiling: str)
                    edit=ManifestEdit(inserts=((index + 1, body),)))
 
 
-def _code_end(line: str) -> int:
-    """Index just past the last character of code on a line (a trailing `# comment` left out)."""
-    quote = None
-    cut = len(line)
-    for i, ch in enumerate(line):
-        if quote:
-            if ch == quote:
-                quote = None
-        elif ch in "\"'":
-            quote = ch
-        elif ch == "#":
-            cut = i
-            break
-    return len(line[:cut].rstrip())
-
-
 def _array_insertion(layout: Layout, kv: KeyValue, request: PinRequest, literal: str, ceiling: str) -> PinPlan:
     text = layout.text
     lines = text.splitlines()
@@ -427,11 +412,11 @@ def _array_insertion(layout: Layout, kv: KeyValue, request: PinRequest, literal:
     if content:
         last = content[-1]
         indent = re.match(r"[ \t]*", lines[last]).group(0) or indent  # type: ignore[union-attr]
-        end = _code_end(lines[last])
+        end = len(strip_comment(lines[last]).rstrip())
         if not lines[last][:end].endswith((",", "[")):
             replaces = ((last, lines[last][:end] + "," + lines[last][end:]),)
     else:
-        opening_end = _code_end(lines[open_line])
+        opening_end = len(strip_comment(lines[open_line]).rstrip())
         if not lines[open_line][:opening_end].endswith("["):
             return PinPlan(status="manual", requirement=ceiling, reason="the dependency list's layout is not one "
                                                                        "lockrisk can extend")

@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from dataclasses import replace
 
+from lockrisk.comments import strip_comment
 from lockrisk.model import Lockfile, Requirement
 
 DEFAULT_GROUP = "default"
@@ -23,20 +24,6 @@ _OPENS_BLOCK = re.compile(r"(\bdo\s*(\|[^|]*\|)?\s*$)|^\s*(if|unless|case|while|
 _END = re.compile(r"^\s*end\b")
 
 
-def _strip_comment(line: str) -> str:
-    out, quote = [], None
-    for ch in line:
-        if quote:
-            if ch == quote:
-                quote = None
-        elif ch in "\"'":
-            quote = ch
-        elif ch == "#":
-            break
-        out.append(ch)
-    return "".join(out)
-
-
 def _symbols(text: str) -> list[str]:
     return [a or b for a, b in _SYMBOLS.findall(text)]
 
@@ -47,7 +34,7 @@ def read_gemfile_groups(text: str) -> tuple[dict[str, tuple[str, ...]], dict[str
     groups: dict[str, list[str]] = {}
     lines: dict[str, int] = {}
     for lineno, raw in enumerate(text.splitlines(), start=1):
-        line = _strip_comment(raw).rstrip()
+        line = strip_comment(raw).rstrip()
         if not line.strip():
             continue
         if _END.match(line):
@@ -102,7 +89,7 @@ def top_level_gem_lines(text: str) -> list[tuple[int, int, str]]:
     depth = 0
     i = 0
     while i < len(lines):
-        line = _strip_comment(lines[i]).rstrip()
+        line = strip_comment(lines[i]).rstrip()
         if not line.strip():
             i += 1
             continue
@@ -115,7 +102,7 @@ def top_level_gem_lines(text: str) -> list[tuple[int, int, str]]:
             first = i
             while line.endswith(",") and i + 1 < len(lines):
                 i += 1
-                line = _strip_comment(lines[i]).rstrip()
+                line = strip_comment(lines[i]).rstrip()
             spans.append((first, i, gem.group(2)))
             if re.search(r"\bdo\s*(\|[^|]*\|)?\s*$", line):
                 depth += 1
@@ -125,12 +112,3 @@ def top_level_gem_lines(text: str) -> list[tuple[int, int, str]]:
             depth += 1
         i += 1
     return spans
-
-
-def gem_line(text: str, name: str) -> int | None:
-    """0-based index of the first `gem "name"` line anywhere in the Gemfile."""
-    for i, raw in enumerate(text.splitlines()):
-        m = _GEM.match(_strip_comment(raw))
-        if m and m.group(2) == name:
-            return i
-    return None
