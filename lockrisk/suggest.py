@@ -164,7 +164,8 @@ def _comment(f: Finding, ceiling: str, condition: str, remove_sentence: str) -> 
     if f.direct and f.change.jump.kind != "exposed" and not f.change.projected:
         own = ", ".join(r.constraint for r in f.direct_requirements if r.constraint)
         why = f"this requirement ({own}) has no ceiling" if own else "this requirement names no version"
-        others = f"; {who} do not cap it either" if f.dependents else ""
+        verb = "does" if len(f.dependents) == 1 else "do"
+        others = f"; {who} {verb} not cap it either" if f.dependents else ""
         comment = [f"{PIN_MARK} {f.name}: {new} floated in because {why}{others}."]
     elif f.change.jump.kind == "exposed":
         comment = [f"{PIN_MARK} {f.name}: nothing caps it ({who}); a re-resolve could take any new major."]

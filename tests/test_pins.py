@@ -213,3 +213,128 @@ def test_invalid_names_are_never_written(name: str) -> None:
     from lockrisk.suggest import _GEM_NAME
 
     assert _GEM_NAME.match(name) is None
+
+
+# --- every manifest shape a real project writes -----------------------------------------------------
+
+PUMA_LINE = 'gem "puma" # the app server, started by bin/server'
+
+
+@pytest.mark.parametrize("written, expected", [
+    pytest.param("gem 'puma', require: false", "gem 'puma', '~> 6.6', require: false", id="single-quotes-and-options"),
+    pytest.param('gem("puma")', 'gem("puma", "~> 6.6")', id="parentheses"),
+    pytest.param('gem "puma", ">= 5"  # floor', 'gem "puma", ">= 5", "< 7"  # floor', id="floor-gets-a-ceiling"),
+    pytest.param('group :web do\n  gem "puma", platforms: [:ruby]\nend', '  gem "puma", "~> 6.6", platforms: [:ruby]',
+                 id="inside-a-block"),
+    pytest.param('gem "puma",\n    require: false', 'gem "puma", "~> 6.6",', id="call-over-two-lines"),
+])
+def test_gemfile_shapes_get_the_ceiling_in_place(cli, tmp_path: Path, written: str, expected: str) -> None:
+    case = copy_case(tmp_path, "rubygems", "puma-floats")
+    gemfile = case / "after" / "Gemfile"
+    gemfile.write_text(gemfile.read_text().replace(PUMA_LINE, written))
+    result = pin(cli, case, "Gemfile.lock", "--write")
+    assert result.code == 0, result.err
+    text = gemfile.read_text()
+    assert expected in text.splitlines()
+    assert text.count("# lockrisk pin puma:") == 1
+    if shutil.which("ruby"):
+        assert subprocess.run(["ruby", "-c", str(gemfile)], capture_output=True).returncode == 0
+
+
+@pytest.mark.parametrize("written, why", [
+    pytest.param('gem "puma", PUMA_VERSION', "gives its requirement as code, not a string", id="constant"),
+    pytest.param('gem "puma", git: "https://git.example/puma.git"', "takes it from git or a path", id="git"),
+])
+def test_gemfile_shapes_left_to_a_person_are_listed_and_the_rest_written(cli, tmp_path: Path, written: str,
+                                                                         why: str) -> None:
+    case = copy_case(tmp_path, "rubygems", "puma-floats")
+    gemfile = case / "after" / "Gemfile"
+    gemfile.write_text(gemfile.read_text().replace(PUMA_LINE, written))
+    result = pin(cli, case, "Gemfile.lock", "--write")
+    assert result.code == 1
+    assert f"lockrisk: puma: not pinned: line 5 {why}" in result.err
+    text = gemfile.read_text()
+    assert written in text and 'gem "connection_pool", "~> 2.5"' in text  # the other pin still landed
+
+
+POETRY_HEAD = '''[tool.poetry]
+name = "report-builder"
+version = "1.2.0"
+description = "Monthly report rendering"
+authors = ["Reports <reports@acme.example>"]
+
+[tool.poetry.dependencies]
+python = "^3.9"
+markdown = "^3.5"
+'''
+
+
+@pytest.mark.parametrize("declared, read_back", [
+    pytest.param('importlib-metadata = "*"\n', '>=6.11.0,<7', id="poetry-any"),
+    pytest.param('importlib-metadata = ">=4"  # backport\n', '>=4,<7', id="poetry-floor"),
+    pytest.param('importlib-metadata = { version = ">=4", python = "<3.10" }\n', '>=4,<7', id="poetry-inline"),
+    pytest.param('importlib-metadata = { python = "<3.10" }\n', '>=6.11.0,<7', id="poetry-inline-without-version"),
+    pytest.param('\n[tool.poetry.dependencies.importlib-metadata]\nversion = ">=4"\npython = "<3.10"\n', '>=4,<7',
+                 id="poetry-sub-table"),
+])
+def test_poetry_table_shapes_get_the_ceiling_in_place(cli, tmp_path: Path, declared: str, read_back: str) -> None:
+    case = copy_case(tmp_path, "pypi", "markers")
+    pyproject = case / "after" / "pyproject.toml"
+    pyproject.write_text(POETRY_HEAD + declared)
+    result = pin(cli, case, "poetry.lock", "--write", "--pin-at", "medium")
+    assert result.code == 0, result.err
+    deps = tomllib.loads(pyproject.read_text())["tool"]["poetry"]["dependencies"]
+    value = deps["importlib-metadata"]
+    assert (value if isinstance(value, str) else value["version"]) == read_back
+    from packaging.specifiers import SpecifierSet
+
+    assert SpecifierSet(read_back).contains("6.11.0") and not SpecifierSet(read_back).contains("8.5.0")
+
+
+def test_poetry_constraints_split_by_environment_are_left_to_a_person(cli, tmp_path: Path) -> None:
+    case = copy_case(tmp_path, "pypi", "markers")
+    pyproject = case / "after" / "pyproject.toml"
+    pyproject.write_text(POETRY_HEAD + 'importlib-metadata = [\n    { version = ">=4", python = "<3.8" },\n'
+                                       '    { version = ">=5", python = ">=3.8,<3.10" },\n]\n')
+    before = pyproject.read_bytes()
+    result = pin(cli, case, "poetry.lock", "--write", "--pin-at", "medium")
+    assert result.code == 1
+    assert "importlib-metadata: not pinned: line 10: it lists several constraints by environment" in result.err
+    assert pyproject.read_bytes() == before
+
+
+PEP621 = '''[project]
+name = "report-builder"
+version = "1.2.0"
+requires-python = ">=3.9"
+dependencies = [{entries}]
+'''
+
+
+@pytest.mark.parametrize("entries, expected", [
+    pytest.param('"markdown>=3.5", "importlib-metadata[toml] >= 4 ; python_version < \'3.10\'"',
+                 "importlib-metadata[toml] >= 4,<7 ; python_version < '3.10'", id="extras-floor-and-marker"),
+    pytest.param("'markdown>=3.5', 'importlib-metadata'", "importlib-metadata>=6.11.0,<7", id="literal-strings"),
+    pytest.param('"markdown (>=3.5)", "importlib-metadata (>=4)"', "importlib-metadata (>=4,<7)", id="paren-style"),
+])
+def test_pep621_entries_get_the_ceiling_in_place(cli, tmp_path: Path, entries: str, expected: str) -> None:
+    case = copy_case(tmp_path, "pypi", "markers")
+    pyproject = case / "after" / "pyproject.toml"
+    pyproject.write_text(PEP621.format(entries=entries))
+    result = pin(cli, case, "poetry.lock", "--write", "--pin-at", "medium")
+    assert result.code == 0, result.err
+    deps = tomllib.loads(pyproject.read_text())["project"]["dependencies"]
+    assert expected in deps and len(deps) == 2
+
+
+def test_a_one_line_empty_array_takes_the_pin(cli, tmp_path: Path) -> None:
+    case = copy_case(tmp_path, "pypi", "markers")
+    pyproject = case / "after" / "pyproject.toml"
+    pyproject.write_text(PEP621.format(entries="") + '\n[tool.poetry.dependencies]\nmarkdown = "^3.5"\n')
+    result = pin(cli, case, "poetry.lock", "--write", "--pin-at", "medium")
+    assert result.code == 0, result.err
+    deps = tomllib.loads(pyproject.read_text())["project"]["dependencies"]
+    assert deps == ["importlib-metadata>=6.11.0,<7; python_version < '3.10'"]
+    written = pyproject.read_bytes()
+    assert pin(cli, case, "poetry.lock", "--write", "--pin-at", "medium").code == 0
+    assert pyproject.read_bytes() == written
