@@ -79,7 +79,8 @@ def diff(
 
 @app.command()
 def why(
-    names: Annotated[list[str], typer.Argument(help="Package names, optionally followed by the lockfile "
+    names: Annotated[list[str], typer.Argument(metavar="NAME",
+                                               help="Package names, optionally followed by the lockfile "
                                                     "(default: Gemfile.lock, poetry.lock or uv.lock here).")],
     lockfile: Annotated[Optional[Path], typer.Option("--lockfile", "-l", help="The lockfile to read.")] = None,
     fmt: TextJsonOpt = None,
