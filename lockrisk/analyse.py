@@ -39,6 +39,7 @@ class Finding:
     direct_requirements: tuple[Requirement, ...]  # the project's own requirements on it
     paths: tuple[tuple[str, ...], ...]  # chains of names from the package up to the manifest
     markers: str | None = None  # the environments the package is installed in (None: always)
+    own_floor_only: bool = True  # none of the project's own requirements on it has a ceiling
     also_held: tuple[str, ...] = ()  # what would have to move back with it to keep the old version
     family: str | None = None
     family_members: tuple[str, ...] = ()
@@ -123,9 +124,11 @@ def analyse_change(change: Change, graph: Graph, old_graph: Graph | None = None)
             forced_by.append(f"{edge.parent.name} {edge.parent.version} requires {text}")
     label = manifest_label(graph)
     own = tuple(graph.direct.get(change.key, ()))
+    own_flags: list[bool] = []
     for req in own:
         c = _constraint(scheme, req.constraint)
-        floor_flags.append(c.is_floor_only() if c is not None else False)
+        own_flags.append(c.is_floor_only() if c is not None else False)
+        floor_flags.append(own_flags[-1])
         if old_version and _admits(c, old_version) is False:
             forced_by.append(f"{label} requires {req.constraint}")
     new_version = change.new.version if change.new else None
@@ -155,6 +158,7 @@ def analyse_change(change: Change, graph: Graph, old_graph: Graph | None = None)
         direct_requirements=own,
         paths=paths,
         markers=applies_when(change.key, graph) if change.new is not None else None,
+        own_floor_only=all(own_flags),
         also_held=also_held,
         unrecorded=tuple(d.name for d in dependents if d.requirement == UNRECORDED),
     )

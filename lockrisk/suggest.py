@@ -232,16 +232,7 @@ def wants_pin(f: Finding, pin_at: str) -> bool:
         return False
     if f.direct and f.forced:
         return False  # the project asked for it
-    if f.direct and not _own_requirements_floor_only(f):
+    if f.direct and not f.own_floor_only:
         return False  # the project's own ceiling already allows the new major: its decision
     return severity_rank(f.assessment.severity) <= severity_rank(pin_at)
 
-
-def _own_requirements_floor_only(f: Finding) -> bool:
-    from lockrisk.errors import VersionError
-
-    scheme = scheme_for("rubygems" if f.change.lockfile.endswith(("Gemfile.lock", "gems.locked")) else "pypi")
-    try:
-        return all(scheme.constraint(r.constraint).is_floor_only() for r in f.direct_requirements)
-    except VersionError:
-        return False

@@ -238,7 +238,7 @@ def assess(finding: Finding, graph: Graph, reach: Reachability, settings=None) -
             elif finding.forced:
                 reasons.append(Reason(code="forced", text="forced: " + "; ".join(finding.forced_by[:3])))
                 reasons.append(Reason(code="direct", text=f"direct: the {manifest} asks for {own}, which {old_v} also meets"))
-            elif not _own_floor_only(finding, graph):
+            elif not finding.own_floor_only:
                 reasons.append(Reason(code="direct", text=f"direct: the {manifest} allows it with a ceiling of its own ({own})"))
             else:
                 score += 15
@@ -304,18 +304,6 @@ def _reason_rank(reason: Reason, tier: str) -> int:
     """Most telling first: what makes it matter (or recede) before what merely describes the move."""
     code = "tier-receding" if reason.code == "tier" and tier in TIER_CAP else reason.code
     return _REASON_ORDER.index(code) if code in _REASON_ORDER else len(_REASON_ORDER)
-
-
-def _own_floor_only(finding: Finding, graph: Graph) -> bool:
-    """Every one of the project's own requirements on the package lacks a ceiling."""
-    scheme = scheme_for(graph.lockfile.ecosystem)
-    for req in finding.direct_requirements:
-        try:
-            if not scheme.constraint(req.constraint).is_floor_only():
-                return False
-        except VersionError:
-            return False
-    return True
 
 
 def _dep_key(graph: Graph, name: str) -> str:
