@@ -58,6 +58,7 @@ class Package:
     requires: tuple[Requirement, ...] = ()
     groups: tuple[str, ...] = ()  # as recorded by the lockfile itself (poetry 2.1), else empty
     markers: str | None = None  # the environments it is installed in, as the lockfile records it (poetry 2.1)
+    requires_python: str | None = None  # the Python versions this release declares (poetry.lock python-versions)
     line: int | None = None
 
 
@@ -72,5 +73,8 @@ class Lockfile:
     tool_version: str | None = None  # version of Bundler / Poetry that wrote it, where recorded
     kind: str = ""  # "Gemfile.lock", "poetry.lock" or "uv.lock": the format it was read from
     filename: str = ""  # the file's own name (gems.locked, uv.lock, ...), also when `path` is a label
+    platforms: tuple[str, ...] = ()  # Gemfile.lock PLATFORMS: the platforms the bundle is locked for
+    ruby_version: str | None = None  # the project's Ruby: Gemfile.lock RUBY VERSION, .ruby-version or the Gemfile
+    python_range: str | None = None  # the project's Python: requires-python, Poetry's python, the lock's own record
     extra_versions: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     """Other versions locked for the same key (poetry marker splits): key -> versions."""

@@ -1,25 +1,18 @@
-"""Weigh each finding by runtime blast radius, not version distance.
+"""Weigh each finding by its evidence and the package's place in the project.
 
-The score is a sum of points, each with the reason that earned it:
+Severity is decided by a small table, not a sum (the evidence kinds and their levels are listed
+in lockrisk.evidence):
 
-| rule | points |
-|---|---|
-| major jump (0.x: a change of the left-most non-zero segment) | +30, +5 per extra major crossed (at most +10) |
-| downgrade across a major | +10 |
-| source changed (registry -> git, git revision moved) | +20 |
-| prerelease on either side | +5 |
-| transitive (the project never asked for it) | +10 |
-| floated (no requirement excludes the old version; for a direct dependency, its own requirement has no ceiling) | +15 |
-| direct and the project's own requirement excludes the old version (intended) | -20 |
-| floor-only: no requirement on it has a ceiling | +10 |
-| tier: runtime-critical +20, runtime +5, build -5, test/development/docs -10 | |
-| a known breakage matches a locked dependent | +40 |
-| runtime dependents | +2 each, at most +10 |
+1. Collect the evidence for the move; the strongest level among the pieces that weigh is the
+   severity. With none (a minor, patch or calendar move nothing speaks against) it is info.
+2. Corroboration: two different kinds at high or above make it one level higher (critical at most).
+3. Tier: the project's own groups decide first (a package reachable only from test groups is
+   test-only, one on a runtime path is runtime whatever the catalogue says), then the catalogue,
+   else runtime. Test and development cap the severity at low, build at medium, docs at info.
+4. An active ignore from the project settings makes it info, with its reason.
 
-Levels: critical >= 90, high >= 65, medium >= 50, low >= 20, else info. Caps by tier:
-test and development at most low, build at most medium, docs always info. A major
-jump is at least low (docs: info); minor, patch, calendar, added and removed moves
-are info. An ignore from the project settings makes a finding info, with its reason.
+`score` only orders findings of the same severity: level, then tier, then how much evidence,
+then how many runtime dependents.
 """
 
 from __future__ import annotations
@@ -29,14 +22,15 @@ from dataclasses import dataclass, replace
 
 from lockrisk.analyse import Finding
 from lockrisk.catalogue.load import Breakage, breakages, tiers
+from lockrisk.evidence import LEVELS, Evidence, platform_evidence, ruby_evidence, runtime_evidence, support_evidence
 from lockrisk.errors import VersionError
 from lockrisk.graph import Graph
 from lockrisk.report import SEVERITIES, severity_rank
 from lockrisk.versions import scheme_for
 
-THRESHOLDS = (("critical", 90), ("high", 65), ("medium", 50), ("low", 20))
-TIER_POINTS = {"runtime-critical": 20, "runtime": 5, "build": -5, "test": -10, "development": -10, "docs": -10}
 TIER_CAP = {"test": "low", "development": "low", "build": "medium", "docs": "info"}
+TIER_ORDER_BONUS = {"runtime-critical": 20, "runtime": 10, "build": 5, "test": 2, "development": 2, "docs": 0}
+LEVEL_SCORE = {"critical": 400, "high": 300, "medium": 200, "low": 100, "info": 0}
 
 # Gemfile / Poetry group names that never run in production, and the tier they imply.
 _GROUP_TIERS = {
@@ -61,6 +55,7 @@ class Assessment:
     severity: str
     score: int
     reasons: tuple[Reason, ...]
+    evidence: tuple[Evidence, ...] = ()
     known_breakage: Breakage | None = None
     tier_source: str = "catalogue"  # catalogue, group, settings or default
     groups: tuple[str, ...] = ()  # manifest groups it is reached through, when none of them is a runtime group
@@ -120,13 +115,6 @@ class Reachability:
 _TIER_ORDER = ("build", "test", "development", "docs")
 
 
-def _severity_for(score: int) -> str:
-    for name, floor in THRESHOLDS:
-        if score >= floor:
-            return name
-    return "info"
-
-
 def _cap(severity: str, cap: str) -> str:
     return severity if severity_rank(severity) >= severity_rank(cap) else cap
 
@@ -159,151 +147,172 @@ def _list(items: list[str], limit: int = 4) -> str:
     return ", ".join(shown) + more
 
 
-def assess(finding: Finding, graph: Graph, reach: Reachability, settings=None) -> Assessment:
+def _tier(finding: Finding, graph: Graph, reach: Reachability, settings) -> tuple[str, str, str, tuple[str, ...]]:
+    """(tier, where it came from, why, the non-runtime groups it is reached through)."""
     change = finding.change
-    jump = change.jump
-    manifest = "Gemfile" if graph.lockfile.ecosystem == "rubygems" else "pyproject.toml"
     key = change.key
-    reasons: list[Reason] = []
-    score = 0
-    reached_groups: tuple[str, ...] = ()
-
-    # tier: settings, then groups, then catalogue, then runtime by default
     catalogue = tiers(graph.lockfile.ecosystem)
     override = settings.catalogue.get(change.name) or settings.catalogue.get(key) if settings else None
-    only_tier = reach.non_runtime_tier(key)
     if override is not None:
-        tier, tier_source, tier_text = override.tier, "settings", override.reason
-    elif only_tier is not None:
+        return override.tier, "settings", override.reason, ()
+    only_tier = reach.non_runtime_tier(key)
+    entry = catalogue.get(key)
+    if only_tier is not None:
         roots = [r for r in reach.roots_by_tier.get(only_tier, []) if key in graph.reachable_from([r])]
         package = graph.packages.get(key)
         via = [g for r in roots for g in reach.root_groups.get(r, ())] or list(package.groups if package else ())
-        reached_groups = tuple(dict.fromkeys(g for g in via if group_tier(g) is not None))
-        tier, tier_source = only_tier, "group"
-        tier_text = f"only reachable from {only_tier} dependencies" + (f" ({_list(roots, 3)})" if roots else "")
-        known_entry = catalogue.get(key)
-        if known_entry is not None and known_entry.tier in TIER_CAP and known_entry.tier != only_tier:
+        groups = tuple(dict.fromkeys(g for g in via if group_tier(g) is not None))
+        text = f"only reachable from {only_tier} dependencies" + (f" ({_list(roots, 3)})" if roots else "")
+        if entry is not None and entry.tier in TIER_CAP and entry.tier != only_tier:
             # the catalogue is more specific about a non-runtime package (pytest in a "dev" group is a test tool)
-            tier, tier_text = known_entry.tier, f"{known_entry.reason}; {tier_text}"
-    elif key in catalogue:
-        tier, tier_source, tier_text = catalogue[key].tier, "catalogue", catalogue[key].reason
-    else:
-        tier, tier_source = "runtime", "default"
-        tier_text = "not in the catalogue; on a runtime path" if reach.known else "not in the catalogue"
+            return entry.tier, "group", f"{entry.reason}; {text}", groups
+        return only_tier, "group", text, groups
+    runtime_groups = [g for r in graph.direct.get(key, ()) for g in r.groups if group_tier(g) is None]
+    if entry is not None and entry.tier in TIER_CAP and runtime_groups:
+        # the project's own groups beat the catalogue: it asks for the package where production runs
+        return "runtime", "group", (f"{entry.reason}, but the {_manifest(graph)} asks for it in its "
+                                    f"{runtime_groups[0]} group, which runs in production"), ()
+    if entry is not None:
+        return entry.tier, "catalogue", entry.reason, ()
+    return "runtime", "default", "not in the catalogue; on a runtime path" if reach.known else "not in the catalogue", ()
 
+
+def _manifest(graph: Graph) -> str:
+    return "Gemfile" if graph.lockfile.ecosystem == "rubygems" else "pyproject.toml"
+
+
+def collect_evidence(finding: Finding, graph: Graph, manifest: str) -> tuple[list[Evidence], Breakage | None]:
+    """Every piece of evidence about this move, offline and (when looked up) from the registry."""
+    change = finding.change
+    jump = change.jump
+    lock = graph.lockfile.kind or "lockfile"
     old_v = change.old.version if change.old else None
     new_v = change.new.version if change.new else None
-    major = jump.kind == "major"
-    if major:
-        score += 30
-        if jump.initial_development:
-            reasons.append(Reason(code="jump", text=f"0.x breaking change: {old_v} -> {new_v} (on 0.x every minor may break)"))
-        else:
-            crossed = f"crosses {jump.majors_crossed} majors" if jump.majors_crossed > 1 else "a major version jump"
-            reasons.append(Reason(code="jump", text=f"{old_v} -> {new_v}: {crossed}"))
-        score += min(5 * max(jump.majors_crossed - 1, 0), 10)
-        if jump.direction == "down":
-            score += 10
-            reasons.append(Reason(code="downgrade", text=f"downgrade across a major: {old_v} -> {new_v}; code written for {old_v} meets an older API"))
+    out: list[Evidence] = []
+    known = None
+    if change.new is not None and jump.kind != "exposed":
+        m = match_breakage(finding, graph)
+        if m is not None:
+            known, locked = m
+            fix = f"; fixed in {known.dependent} {known.fixed_in}" if known.fixed_in else ""
+            out.append(Evidence(kind="known-breakage", source=known.source, level="critical",
+                                text=f"known breakage: {known.summary} ({known.dependent} {locked} is locked{fix})"))
+    out += runtime_evidence(finding, graph)
+    if finding.registry is not None:
+        out += registry_evidence(finding, graph)
+    out += platform_evidence(finding, graph)
+    if jump.kind == "major" and jump.direction == "up":
+        out += support_evidence(finding, graph, manifest)
+    elif jump.kind == "major" and jump.direction == "down":
+        if finding.forced:
+            out.append(Evidence(kind="forced", source=lock, level="context",
+                                text="forced: " + "; ".join(finding.forced_by[:3])))
+        out.append(Evidence(kind="downgrade", source=lock, level="medium",
+                            text=f"downgrade across a major: {old_v} -> {new_v}; code written for {old_v} meets an "
+                                 "older API"))
     elif jump.kind == "source":
-        score += 20
-        reasons.append(Reason(code="source", text=f"same version, new code: {change.old.source.describe()} -> {change.new.source.describe()}"))  # type: ignore[union-attr]
+        assert change.old is not None and change.new is not None
+        out.append(Evidence(kind="source", source=lock, level="medium",
+                            text=f"same version, new code: {change.old.source.describe()} -> "
+                                 f"{change.new.source.describe()}"))
     elif jump.kind == "exposed":
-        reasons.append(Reason(code="exposed", text="exposed: a full re-resolve takes whatever major its registry "
-                                                   "publishes next, since no requirement on it has a ceiling"))
-    if jump.prerelease and jump.kind not in ("added", "removed"):
-        score += 5
-        reasons.append(Reason(code="prerelease", text="a prerelease is involved"))
+        out.append(Evidence(kind="exposed", source=lock, level="low",
+                            text="exposed: a full re-resolve takes whatever major its registry publishes next, since "
+                                 "no requirement on it has a ceiling"))
+    return out, known
 
-    significant = major or jump.kind in ("source", "exposed")
-    if significant:
-        if not finding.direct:
-            score += 10
-            reasons.append(Reason(code="transitive", text=f"transitive: nobody in the {manifest} asked for it"))
-            if finding.forced:
-                reasons.append(Reason(code="forced", text="forced: " + "; ".join(finding.forced_by[:3])))
-            elif finding.unrecorded:
-                score += 5
-                reasons.append(Reason(code="unrecorded", text=f"forced or floated is unknown: the lockfile does not record the ranges {_list(list(finding.unrecorded))} declare"))
-            elif jump.kind == "exposed":
-                score += 15  # nothing would stop the move: the same risk as a float, not yet happened
-            else:
-                score += 15
-                reasons.append(Reason(code="floated", text=f"floated: nothing in the new lockfile excludes {old_v}; the resolver moved it because nothing stopped it"))
-        else:
-            own = ", ".join(r.constraint or "any version" for r in finding.direct_requirements)
-            if finding.forced and any(s.startswith(manifest) for s in finding.forced_by):
-                score -= 20
-                reasons.append(Reason(code="direct", text=f"direct: the {manifest} asks for {own} (intended)"))
-            elif finding.forced:
-                reasons.append(Reason(code="forced", text="forced: " + "; ".join(finding.forced_by[:3])))
-                reasons.append(Reason(code="direct", text=f"direct: the {manifest} asks for {own}, which {old_v} also meets"))
-            elif not finding.own_floor_only:
-                reasons.append(Reason(code="direct", text=f"direct: the {manifest} allows it with a ceiling of its own ({own})"))
-            else:
-                score += 15
-                if jump.kind != "exposed":  # an exposure has its own reason: nothing has moved yet
-                    reasons.append(Reason(code="floated", text=f"floated: the {manifest} asks for {own}, with no "
-                                                               f"ceiling; the resolver moved it from {old_v} because "
-                                                               "nothing stopped it"))
-        if finding.floor_only:
-            score += 10
-            reqs = [f"{d.name} {d.requirement}" for d in finding.dependents]
-            reqs += [f"{manifest} {r.constraint or 'any'}" for r in finding.direct_requirements]
-            reasons.append(Reason(code="floor-only", text=f"every requirement on it is a floor with no ceiling: {_list(reqs)}"))
 
-    score += TIER_POINTS[tier] if significant else 0
+def registry_evidence(finding: Finding, graph: Graph) -> list[Evidence]:
+    """What the registry said about the new version (lockrisk.registry.facts fills `finding.registry`)."""
+    r = finding.registry
+    change = finding.change
+    out: list[Evidence] = []
+    if graph.lockfile.ecosystem == "rubygems":
+        out += ruby_evidence(finding, graph, r.required_ruby, "registry (Compact Index ruby:)")
+    elif r.requires_python and change.new is not None and not change.new.requires_python:
+        from dataclasses import replace as _replace
+
+        moved = _replace(finding, change=_replace(change, new=_replace(change.new, requires_python=r.requires_python)))
+        out += [_replace(e, source="registry (Requires-Python)") for e in runtime_evidence(moved, graph)]
+    if change.new is not None and change.new.version in r.yanked:
+        out.append(Evidence(kind="yanked", source="registry", level="high",
+                            text=f"{change.name} {change.new.version} is no longer served: the registry withdrew it"))
+    for line in r.predates:
+        out.append(Evidence(kind="predates", source="registry", level="high", text=line))
+    if r.hotfix:
+        out.append(Evidence(kind="hotfix", source="registry", level="medium", text=r.hotfix))
+    if r.age_days is not None and r.age_days <= 3 and change.new is not None and not change.projected:
+        out.append(Evidence(kind="fresh", source="registry", level="medium",
+                            text=f"{change.name} {change.new.version} is {r.age_days} day"
+                                 f"{'s' if r.age_days != 1 else ''} old: regressions surface in the first days"))
+    if r.alternative:
+        out.append(Evidence(kind="newer-dependent", source="registry", level="context", text=r.alternative))
+    return out
+
+
+def decide(evidence: list[Evidence], tier: str) -> str:
+    """The decision table: the strongest level, one up when two kinds corroborate, capped by the tier."""
+    weighing = [e for e in evidence if e.level in LEVELS]
+    if not weighing:
+        return "info"
+    severity = min((e.level for e in weighing), key=LEVELS.index)
+    strong = {e.kind for e in weighing if LEVELS.index(e.level) <= LEVELS.index("high")}
+    if len(strong) >= 2 and severity != "critical":
+        severity = LEVELS[LEVELS.index(severity) - 1]
+    if tier in TIER_CAP:
+        severity = _cap(severity, TIER_CAP[tier])
+    return severity
+
+
+def assess(finding: Finding, graph: Graph, reach: Reachability, settings=None) -> Assessment:
+    change = finding.change
+    manifest = _manifest(graph)
+    tier, tier_source, tier_text, reached_groups = _tier(finding, graph, reach, settings)
+    evidence, known = collect_evidence(finding, graph, manifest)
+    severity = decide(evidence, tier)
+
     tier_label = {"runtime-critical": "runtime-critical", "runtime": "runtime", "build": "build-time only",
                   "test": "test-only", "development": "development-only", "docs": "docs-only"}[tier]
     consequence = {"test": "; a break would fail loudly in CI", "development": "; a break stays on developer machines",
                    "docs": "; a break only affects documentation builds", "build": "; a break fails the build, not production"}.get(tier, "")
     if re.search(r"\b(CI|production)\b", tier_text):
         consequence = ""  # the catalogue's own reason already says where a break would show
-    reasons.append(Reason(code="tier", text=f"{tier_label}: {tier_text}{consequence}"))
-
-    known = None
-    if significant:
-        m = match_breakage(finding, graph)
-        if m is not None:
-            known, locked = m
-            score += 40
-            fix = f"; fixed in {known.dependent} {known.fixed_in}" if known.fixed_in else ""
-            reasons.insert(0, Reason(code="known-breakage",
-                                     text=f"known breakage: {known.summary} ({known.dependent} {locked} is locked{fix})"))
-        runtime_deps = [d.name for d in finding.dependents if reach.is_runtime(_dep_key(graph, d.name))]
-        if runtime_deps and tier not in ("test", "development", "docs"):
-            score += min(2 * len(runtime_deps), 10)
-            reasons.append(Reason(code="dependents", text=f"{len(runtime_deps)} runtime dependent{'s' if len(runtime_deps) != 1 else ''}: {_list(runtime_deps)}"))
-
-    if significant:
-        severity = _severity_for(score)
-        if tier in TIER_CAP:
-            severity = _cap(severity, TIER_CAP[tier])
-        if severity == "info" and tier != "docs":
-            severity = "low"
-    else:
-        severity = "info"
-
+    evidence.append(Evidence(kind="tier", source="project groups" if tier_source == "group" else tier_source,
+                             level="context", text=f"{tier_label}: {tier_text}{consequence}"))
+    weighing = [e for e in evidence if e.level in LEVELS and e.level != "info"]
+    runtime_deps = [d.name for d in finding.dependents if reach.is_runtime(_dep_key(graph, d.name))]
+    if weighing and runtime_deps and tier not in TIER_CAP:
+        evidence.append(Evidence(kind="dependents", source=graph.lockfile.kind or "lockfile", level="context",
+                                 text=f"{len(runtime_deps)} runtime dependent{'s' if len(runtime_deps) != 1 else ''}: "
+                                      f"{_list(runtime_deps)}"))
     if settings is not None:
-        ignore = settings.active_ignore(change.name, key, change.lockfile)
+        ignore = settings.active_ignore(change.name, change.key, change.lockfile)
         if ignore is not None:
             until = f" until {ignore.until.isoformat()}" if ignore.until else ""
-            reasons.insert(0, Reason(code="ignored", text=f"ignored by project settings{until}: {ignore.reason}"))
+            evidence.insert(0, Evidence(kind="ignored", source=settings.path or "settings", level="context",
+                                        text=f"ignored by project settings{until}: {ignore.reason}"))
             severity = "info"
     assert severity in SEVERITIES
-    reasons.sort(key=lambda r: _reason_rank(r, tier))
-    return Assessment(tier=tier, severity=severity, score=score, reasons=tuple(reasons), known_breakage=known,
-                      tier_source=tier_source, groups=reached_groups)
+    evidence.sort(key=lambda e: _evidence_rank(e, tier))
+    score = (LEVEL_SCORE[severity] + TIER_ORDER_BONUS[tier] + 3 * min(len(weighing), 5)
+             + min(len(runtime_deps), 5))
+    reasons = tuple(Reason(code=e.kind, text=e.text) for e in evidence)
+    return Assessment(tier=tier, severity=severity, score=score, reasons=reasons, evidence=tuple(evidence),
+                      known_breakage=known, tier_source=tier_source, groups=reached_groups)
 
 
-_REASON_ORDER = ("ignored", "known-breakage", "exposed", "tier-receding", "floated", "forced", "unrecorded", "direct", "downgrade",
-                 "source", "floor-only", "tier", "dependents", "transitive", "jump", "prerelease", "family")
+def _evidence_rank(e: Evidence, tier: str) -> tuple[int, int]:
+    """Strongest first; an ignore and a receding tier lead, context follows what it explains."""
+    if e.kind == "ignored":
+        return (-2, 0)
+    if e.kind == "tier" and tier in TIER_CAP:
+        return (-1, 0)
+    if e.level in LEVELS:
+        return (LEVELS.index(e.level), 0)
+    return (len(LEVELS), _CONTEXT_ORDER.index(e.kind) if e.kind in _CONTEXT_ORDER else len(_CONTEXT_ORDER))
 
 
-def _reason_rank(reason: Reason, tier: str) -> int:
-    """Most telling first: what makes it matter (or recede) before what merely describes the move."""
-    code = "tier-receding" if reason.code == "tier" and tier in TIER_CAP else reason.code
-    return _REASON_ORDER.index(code) if code in _REASON_ORDER else len(_REASON_ORDER)
+_CONTEXT_ORDER = ("forced", "newer-dependent", "tier", "dependents", "family")
 
 
 def _dep_key(graph: Graph, name: str) -> str:
@@ -370,7 +379,10 @@ def weigh_findings(findings: list[Finding], graph: Graph, settings=None) -> list
     for f in folded:
         a = assess(f, graph, reach, settings)
         if f.family_members:
-            reasons = a.reasons + (Reason(code="family", text=f"moved in lockstep with {len(f.family_members)} packages it pins exactly: {_list(list(f.family_members), 6)}"),)
-            a = replace(a, reasons=reasons)
+            family = Evidence(kind="family", source=graph.lockfile.kind or "lockfile", level="context",
+                              text=f"moved in lockstep with {len(f.family_members)} packages it pins exactly: "
+                                   f"{_list(list(f.family_members), 6)}")
+            a = replace(a, reasons=a.reasons + (Reason(code="family", text=family.text),),
+                        evidence=a.evidence + (family,))
         out.append(replace(f, assessment=a))
     return out

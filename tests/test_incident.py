@@ -104,14 +104,17 @@ def test_fail_on_sets_the_exit_status(cli) -> None:
     assert same.json()["changes"] == []
 
 
-def test_uv_lock_findings_say_the_ranges_are_not_recorded(cli) -> None:
-    result = cli(["diff", fixture("pypi", "uv", "before", "uv.lock"), fixture("pypi", "uv", "after", "uv.lock"), "-f", "json"])
+def test_uv_lock_findings_say_the_ranges_are_not_recorded(cli, tmp_path) -> None:
+    settings = tmp_path / "lockrisk.toml"
+    settings.write_text('pin-at = "medium"\n')
+    result = cli(["diff", fixture("pypi", "uv", "before", "uv.lock"), fixture("pypi", "uv", "after", "uv.lock"), "-f", "json",
+                  "--config", settings])
     assert result.code == 0, result.err
     by = _by_name(result.json())
     starlette = by["starlette"]
     assert starlette["unrecorded"] == ["fastapi"] and starlette["forced"] is False
     assert starlette["dependents"][0]["requirement"] == "(range not recorded)"
-    assert any(r["code"] == "unrecorded" for r in starlette["reasons"])
+    assert any(r["code"] == "unrecorded" for r in starlette["reasons"]) and starlette["severity"] == "medium"
     assert starlette["pin"]["command"] == "uv lock --upgrade-package starlette"
     assert "remove once every dependent supports starlette 0.45.x" in starlette["pin"]["remove_when"]
     assert by["fastapi"]["direct"] is True and by["fastapi"]["floor_only"] is True

@@ -109,3 +109,13 @@ def breakages() -> tuple[Breakage, ...]:
             summary=raw["summary"].strip(), source=raw["source"],
         ))
     return tuple(out)
+
+
+@functools.lru_cache(maxsize=None)
+def ruby_stdlib() -> frozenset[str]:
+    """Names of the gems that ship with Ruby (default and bundled gems)."""
+    doc = _read("ruby_stdlib.toml")
+    names = doc.get("names")
+    if doc.get("schema") != 1 or not isinstance(names, list) or not all(isinstance(n, str) for n in names):
+        raise CatalogueError("expected schema = 1 and a list of names", path="ruby_stdlib.toml")
+    return frozenset(names)

@@ -24,6 +24,7 @@ _PEP508_NAME = re.compile(r"^\s*([A-Za-z0-9][A-Za-z0-9._-]*)\s*(\[[^\]]*\])?\s*(
 class PyprojectRequirements:
     requirements: tuple[Requirement, ...]
     layout: str  # "pep621", "poetry", "pep621+poetry" or "none"
+    python: str | None = None  # requires-python, else Poetry's `python` dependency
 
 
 def _pep508(text: str, group: str, line: int | None) -> Requirement | None:
@@ -87,8 +88,11 @@ def read_pyproject(data: bytes, path: str) -> PyprojectRequirements:
     reqs: list[Requirement] = []
     layouts: list[str] = []
 
+    python: str | None = None
     project = doc.get("project")
     if isinstance(project, dict):
+        if isinstance(project.get("requires-python"), str):
+            python = project["requires-python"].strip() or None
         deps = project.get("dependencies")
         if isinstance(deps, list):
             layouts.append("pep621")
@@ -107,6 +111,8 @@ def read_pyproject(data: bytes, path: str) -> PyprojectRequirements:
         deps = poetry.get("dependencies")
         if isinstance(deps, dict):
             layouts.append("poetry")
+            if python is None and isinstance(deps.get("python"), str):
+                python = deps["python"].strip() or None
             known = {r.key for r in reqs}
             for name, value in deps.items():
                 if name.lower() == "python" or pypi_key(name) in known:
@@ -136,7 +142,8 @@ def read_pyproject(data: bytes, path: str) -> PyprojectRequirements:
                     groups=r.groups, line=_line_of(text, r.name))
         for r in reqs
     )
-    return PyprojectRequirements(requirements=_merge_groups(located), layout="+".join(layouts) or "none")
+    return PyprojectRequirements(requirements=_merge_groups(located), layout="+".join(layouts) or "none",
+                                 python=python)
 
 
 def _expand_group(table: dict, group: str, seen: set[str]) -> list[str]:

@@ -95,10 +95,24 @@ def _with_gemfile(lockfile: Lockfile, read_sibling: ReadSibling | None) -> Lockf
 
     name = manifest_name(lockfile)
     data = read_sibling(name) if read_sibling else None
+    if lockfile.ruby_version is None and read_sibling is not None:
+        lockfile = replace(lockfile, ruby_version=_ruby_version(data, read_sibling(".ruby-version")))
     if data is None:
         note = f"no {name} beside {lockfile.path}: groups unknown, every package treated as runtime"
         return replace(lockfile, notes=lockfile.notes + (note,))
     return apply_gemfile_groups(lockfile, data, _sibling_path(lockfile.path, name))
+
+
+_RUBY_LINE = re.compile(rb"""^\s*ruby\s*\(?\s*["'](?:ruby-)?(\d+(?:\.\d+)*)""", re.M)
+_RUBY_FILE = re.compile(rb"^\s*(?:ruby-)?(\d+(?:\.\d+)*)")
+
+
+def _ruby_version(gemfile: bytes | None, ruby_version_file: bytes | None) -> str | None:
+    """The project's Ruby when the lock does not record it: the Gemfile's `ruby "x"`, else .ruby-version."""
+    m = _RUBY_LINE.search(gemfile or b"")
+    if m is None:
+        m = _RUBY_FILE.match(ruby_version_file or b"")
+    return m.group(1).decode() if m else None
 
 
 def _with_pyproject(lockfile: Lockfile, read_sibling: ReadSibling | None) -> Lockfile:
@@ -117,7 +131,7 @@ def _with_pyproject(lockfile: Lockfile, read_sibling: ReadSibling | None) -> Loc
                 "packages nothing depends on are treated as direct")
         return replace(lockfile, direct=roots, notes=lockfile.notes + (note,))
     manifest = read_pyproject(data, _sibling_path(lockfile.path, "pyproject.toml"))
-    return replace(lockfile, direct=manifest.requirements)
+    return replace(lockfile, direct=manifest.requirements, python_range=manifest.python or lockfile.python_range)
 
 
 def _root_requirement(name: str, key: str):

@@ -89,6 +89,8 @@ def parse_gemfile_lock(data: bytes, path: str) -> Lockfile:
     direct: dict[str, Requirement] = {}
     notes: list[str] = []
     bundled_with: str | None = None
+    ruby_version: str | None = None
+    lock_platforms: list[str] = []
     section: str | None = None
     seen_headers: list[str] = []
     opts: dict[str, list[str]] = {}
@@ -153,6 +155,11 @@ def parse_gemfile_lock(data: bytes, path: str) -> Lockfile:
             direct[name] = Requirement(name=name, key=name, constraint=constraint, line=lineno)
         elif section == "BUNDLED WITH":
             bundled_with = line.strip()
+        elif section == "PLATFORMS":
+            lock_platforms.append(line.strip())
+        elif section == "RUBY VERSION":
+            m = re.match(r"\s*ruby\s+(\d+(?:\.\d+)*)", line)
+            ruby_version = m.group(1) if m else ruby_version
 
     if not seen_headers:
         raise ParseError("not a Gemfile.lock: no GEM, GIT, PATH, PLATFORMS or DEPENDENCIES section", path=path, line=1)
@@ -182,4 +189,6 @@ def parse_gemfile_lock(data: bytes, path: str) -> Lockfile:
         direct=tuple(direct.values()),
         notes=tuple(notes),
         kind="Gemfile.lock",
+        ruby_version=ruby_version,
+        platforms=tuple(lock_platforms),
     )

@@ -122,6 +122,7 @@ def parse_poetry_lock(data: bytes, path: str) -> Lockfile:
             requires=tuple(requires),
             groups=tuple(str(g) for g in groups),
             markers=_package_markers(raw.get("markers"), groups),
+            requires_python=_python(raw.get("python-versions")),
             line=line,
         )
         if key in packages:
@@ -141,6 +142,7 @@ def parse_poetry_lock(data: bytes, path: str) -> Lockfile:
     return Lockfile(
         path=path,
         ecosystem="pypi",
+        python_range=_python(metadata.get("python-versions")),
         format_version=lock_version,
         tool_version=generated.group(1) if generated else None,
         packages=packages,
@@ -149,6 +151,13 @@ def parse_poetry_lock(data: bytes, path: str) -> Lockfile:
         kind="poetry.lock",
         extra_versions={k: tuple(v) for k, v in extra_versions.items()},
     )
+
+
+def _python(raw: Any) -> str | None:
+    """A Python constraint as recorded, or None when it says 'any'."""
+    if not isinstance(raw, str) or raw.strip() in ("", "*"):
+        return None
+    return raw.strip()
 
 
 def _package_markers(raw: Any, groups: list) -> str | None:

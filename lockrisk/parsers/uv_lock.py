@@ -118,5 +118,7 @@ def parse_uv_lock(data: bytes, path: str) -> Lockfile:
             continue  # a fork-split duplicate: keep the first
         packages[key] = Package(name=name, key=key, version=version, source=source, requires=tuple(requires),
                                 line=line)
+    requires_python = doc.get("requires-python")
     return Lockfile(path=path, ecosystem="pypi", format_version=f"{schema}.{doc.get('revision', 1)}",
+                    python_range=requires_python if isinstance(requires_python, str) else None,
                     tool_version=None, packages=packages, direct=tuple(direct), notes=tuple(notes), kind="uv.lock")

@@ -34,11 +34,18 @@ class RegistryFacts:
     changelog: str | None = None
     yanked: tuple[str, ...] = ()  # locked versions the registry no longer serves
     alternative: str | None = None  # "sidekiq 8.1.0 declares connection_pool >= 3: upgrade it instead"
+    required_ruby: str | None = None  # the new version's declared Ruby (Compact Index `ruby:`)
+    requires_python: str | None = None  # the new version's Requires-Python
+    first_of_line: str | None = None  # release date of the first release of the new version's line
+    hotfix: str | None = None  # "3.0.0 was followed by 3.0.1 four days later"
+    predates: tuple[str, ...] = ()  # "sidekiq 7.3.9 (2025-02) predates connection_pool 3.0.0 (2025-12)"
 
     def to_dict(self) -> dict[str, Any]:
         return {"released": self.released, "age_days": self.age_days, "latest_in_major": self.latest_in_major,
                 "latest": self.latest, "versions_skipped": self.versions_skipped, "changelog": self.changelog,
-                "yanked": list(self.yanked), "alternative": self.alternative}
+                "yanked": list(self.yanked), "alternative": self.alternative, "required_ruby": self.required_ruby,
+                "requires_python": self.requires_python, "first_of_line": self.first_of_line, "hotfix": self.hotfix,
+                "predates": list(self.predates)}
 
 
 def index_for(package: Package, lockfile: Lockfile, index_url: str | None, env=os.environ) -> str | None:

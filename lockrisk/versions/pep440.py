@@ -156,6 +156,11 @@ class PoetryConstraint:
     def is_floor_only(self) -> bool:
         return any(not _has_ceiling(alt) for alt in self.alternatives)
 
+    def floors(self) -> list[str]:
+        """The versions its lower bounds name, across every alternative."""
+        return [s.version for alt in self.alternatives for s in alt if s.operator in (">=", ">", "~=", "==")
+                and not s.version.endswith(".*")]
+
     def __repr__(self) -> str:
         return f"PoetryConstraint({self.text!r})"
 

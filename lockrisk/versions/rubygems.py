@@ -123,6 +123,10 @@ class GemRequirement:
     def is_floor_only(self) -> bool:
         return not any(op in ("=", "<", "<=", "~>") for op, _ in self.clauses)
 
+    def floors(self) -> list[str]:
+        """The versions its lower bounds name (`>= 2.2.5` -> 2.2.5); none for a bare requirement."""
+        return [v.text for op, v in self.clauses if op in (">=", ">", "~>") and v.text != "0"]
+
     def __repr__(self) -> str:
         return f"GemRequirement({self.text!r})"
 

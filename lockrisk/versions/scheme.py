@@ -23,6 +23,8 @@ class Constraint(Protocol):
 
     def is_floor_only(self) -> bool: ...
 
+    def floors(self) -> list[str]: ...
+
 
 class Scheme(Protocol):
     name: str

@@ -1,0 +1,221 @@
+"""Evidence: what the lockfiles, the manifests, the catalogue and the registry say about one move.
+
+Every piece has a kind, where it comes from, one plain sentence, and the severity it calls for on
+a runtime path. A finding's severity follows from its strongest piece (see lockrisk.weigh), never
+from a sum:
+
+| kind | what it says | level |
+|---|---|---|
+| runtime | the new version cannot install on the project's Ruby or Python | critical |
+| known-breakage | a catalogued breakage of this move matches a locked dependent | critical |
+| yanked | the registry withdrew the new version | high |
+| platform | the new version has no build for a platform the lockfile serves | high |
+| undeclared | it crossed into a major line (a 0.x minor on 0.x) that a requirement on it never declared support for: only a floor below that line, or no version at all | high |
+| predates | a locked dependent was released before the new line existed, so it was never tested with it (registry) | high |
+| hotfix | a patch of the same line followed within two weeks: the classic regression pattern (registry) | medium |
+| fresh | released in the last three days (registry) | medium |
+| downgrade | it moved back across a major | medium |
+| source | the same version now comes from other code (a git revision moved, registry to git) | medium |
+| unrecorded | a major whose ranges the lockfile does not record (uv.lock), so support cannot be told | medium |
+| declared | a major that every requirement declares support for, or that a dependent requires | low |
+| intended | a major the project's own requirement asks for | low |
+| standard-gem | a gem that ships with Ruby moving along its 0.x line: routine | info |
+
+A minor, patch or calendar move with no such evidence is info. Pieces with level "context" explain
+without weighing (a tier, who forced the move).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+from lockrisk.analyse import Finding
+from lockrisk.errors import VersionError
+from lockrisk.graph import Graph
+from lockrisk.versions import scheme_for
+from lockrisk.versions.jump import major_line
+from lockrisk.versions.scheme import ParsedVersion
+
+Level = Literal["critical", "high", "medium", "low", "info", "context"]
+LEVELS = ("critical", "high", "medium", "low", "info")
+HOTFIX_DAYS = 14
+FRESH_DAYS = 3
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Evidence:
+    kind: str
+    source: str  # where it was read: "Gemfile.lock", "poetry.lock python-versions", "registry", ...
+    text: str  # one plain sentence
+    level: Level
+
+    def to_dict(self) -> dict[str, str]:
+        return {"kind": self.kind, "source": self.source, "text": self.text, "level": self.level}
+
+
+def release_line(version: ParsedVersion) -> tuple[int, ...]:
+    """The line a version belongs to for compatibility: (3,) for 3.0.2, (0, 24) for 0.24.1, (0, 0, 55) for 0.0.55."""
+    release = version.release or (0,)
+    if len(release) >= 3 and release[0] == 0 and release[1] == 0:
+        return (0, 0, release[2])
+    return major_line(version)
+
+
+def _line_text(line: tuple[int, ...]) -> str:
+    return ".".join(map(str, line)) + (".x" if len(line) < 3 else "")
+
+
+def declares_support(ecosystem: str, constraint: str, new_version: str) -> bool | None:
+    """Whether a requirement explicitly supports `new_version`'s line.
+
+    True: a ceiling above it, or a floor already inside the new line. False: it admits the new
+    version only through a floor written below that line (or no version at all). None: unknown.
+    """
+    scheme = scheme_for(ecosystem)
+    try:
+        c = scheme.constraint(constraint)
+        if not c.admits(new_version):
+            return None
+        if not c.is_floor_only():
+            return True
+        new_line = release_line(scheme.parse(new_version))
+        return any(release_line(scheme.parse(v)) >= new_line for v in c.floors())
+    except VersionError:
+        return None
+
+
+def _names(items: list[str], limit: int = 4) -> str:
+    shown = ", ".join(items[:limit])
+    return shown + (f" and {len(items) - limit} more" if len(items) > limit else "")
+
+
+def support_evidence(f: Finding, graph: Graph, manifest: str) -> list[Evidence]:
+    """declared / undeclared / intended / unrecorded / forced, for a move into a new major line."""
+    change = f.change
+    assert change.new is not None
+    ecosystem = graph.lockfile.ecosystem
+    scheme = scheme_for(ecosystem)
+    new = change.new.version
+    line = _line_text(release_line(scheme.parse(new)))
+    lock = graph.lockfile.kind or "lockfile"
+    out: list[Evidence] = []
+    if f.forced:
+        out.append(Evidence(kind="forced", source=lock, level="context",
+                            text="forced: " + "; ".join(f.forced_by[:3])))
+    if f.direct and f.forced and any(s.startswith(manifest) for s in f.forced_by):
+        own = ", ".join(r.constraint or scheme.any_version for r in f.direct_requirements)
+        return out + [Evidence(kind="intended", source=manifest, level="low",
+                               text=f"intended: the {manifest} asks for {own}")]
+    never: list[str] = []
+    for d in f.dependents:
+        if d.requirement.startswith("("):  # not recorded
+            continue
+        if declares_support(ecosystem, "" if d.requirement == scheme.any_version else d.requirement, new) is False:
+            never.append(f"{d.name} {d.requirement}")
+    for r in f.direct_requirements:
+        if declares_support(ecosystem, r.constraint, new) is False:
+            never.append(f"the {manifest} ({r.constraint or 'no version'})")
+    if f.forced:
+        requiring = [s.split(" requires ")[0] for s in f.forced_by
+                     if not s.startswith(("holding ", manifest)) and " requires " in s]
+        if requiring:
+            text = f"declared: {_names(requiring)} require{'s' if len(requiring) == 1 else ''} {change.name} {line}"
+        else:
+            text = f"declared: its old version could not stay with the rest of the change, so {line} came with it"
+        if never:
+            text += f"; never declared support: {_names(never)}"
+        return out + [Evidence(kind="declared", source=lock, level="low", text=text)]
+    if f.unrecorded and not never:
+        return out + [Evidence(kind="unrecorded", source=lock, level="medium",
+                               text=f"{lock} does not record which versions {_names(list(f.unrecorded))} accept, "
+                                    f"so whether they support {line} cannot be told offline")]
+    if never:
+        level: Level = "high"
+        text = f"undeclared: nothing declared support for {change.name} {line}; only floors below it: {_names(never)}"
+        if ecosystem == "rubygems" and change.key in standard_gems() and release_line(scheme.parse(new))[0] == 0:
+            return out + [Evidence(kind="standard-gem", source="lockrisk catalogue (ruby_stdlib.toml)", level="info",
+                                   text=f"{change.name} ships with Ruby and moves along its 0.x line with it: routine "
+                                        f"({text})")]
+        return out + [Evidence(kind="undeclared", source=lock if f.dependents else manifest, level=level, text=text)]
+    return out + [Evidence(kind="declared", source=lock, level="low",
+                           text=f"declared: every requirement on it admits {line} explicitly")]
+
+
+def runtime_evidence(f: Finding, graph: Graph) -> list[Evidence]:
+    """The new version declares a Python the project does not limit itself to (poetry.lock python-versions)."""
+    change = f.change
+    lockfile = graph.lockfile
+    if change.new is None or lockfile.ecosystem != "pypi" or not change.new.requires_python:
+        return []
+    if not lockfile.python_range or f.markers or change.new.markers:
+        return []  # a package limited to some environments: its markers already narrow the Pythons
+    missing = _pythons_left_out(lockfile.python_range, change.new.requires_python)
+    if not missing:
+        return []
+    if change.old is not None and change.old.requires_python and \
+            _pythons_left_out(lockfile.python_range, change.old.requires_python):
+        return []  # the old version had the same gap: not this change's doing
+    return [Evidence(kind="runtime", source=f"{lockfile.kind} python-versions", level="critical",
+                     text=f"{change.name} {change.new.version} needs Python {change.new.requires_python}, but the "
+                          f"project supports Python {lockfile.python_range}: it cannot install on {missing}")]
+
+
+_PYTHONS = ["2.7"] + [f"3.{minor}" for minor in range(0, 16)]
+
+
+def _pythons_left_out(project: str, package: str) -> str | None:
+    """The first Python the project supports that the package does not, or None."""
+    scheme = scheme_for("pypi")
+    try:
+        supported = scheme.constraint(project)
+        declared = scheme.constraint(package)
+        for version in _PYTHONS:
+            if supported.admits(version) and not declared.admits(version) and not declared.admits(version + ".99"):
+                return f"Python {version}"
+    except VersionError:
+        return None
+    return None
+
+
+def ruby_evidence(f: Finding, graph: Graph, required: str | None, source: str) -> list[Evidence]:
+    """The new version's declared Ruby (from the registry) against the project's Ruby."""
+    ruby = graph.lockfile.ruby_version
+    if not required or not ruby or f.change.new is None:
+        return []
+    scheme = scheme_for("rubygems")
+    try:
+        if scheme.constraint(required).admits(ruby):
+            return []
+    except VersionError:
+        return []
+    return [Evidence(kind="runtime", source=source, level="critical",
+                     text=f"{f.change.name} {f.change.new.version} requires Ruby {required}, but the project runs "
+                          f"Ruby {ruby}: it cannot install")]
+
+
+def _platform_key(platform: str) -> str:
+    return platform.removesuffix("-gnu")
+
+
+def platform_evidence(f: Finding, graph: Graph) -> list[Evidence]:
+    """A native gem whose new version lost the prebuilt variant for a platform the lockfile serves."""
+    change = f.change
+    served = [p for p in graph.lockfile.platforms if p != "ruby"]
+    if change.old is None or change.new is None or not served:
+        return []
+    had = {_platform_key(p) for p in change.old.platforms}
+    has = {_platform_key(p) for p in change.new.platforms}
+    lost = [p for p in served if _platform_key(p) in had and _platform_key(p) not in has]
+    if not lost:
+        return []
+    fallback = "it builds from source there" if "ruby" in has else "it has no build there at all"
+    return [Evidence(kind="platform", source=f"{graph.lockfile.kind} PLATFORMS", level="high",
+                     text=f"{change.name} {change.new.version} has no prebuilt build for {', '.join(lost)}, which "
+                          f"{change.old.version} had: {fallback}")]
+
+
+def standard_gems() -> frozenset[str]:
+    from lockrisk.catalogue.load import ruby_stdlib
+
+    return ruby_stdlib()
