@@ -111,7 +111,7 @@ def _remove_when(f: Finding, scheme) -> tuple[str, str]:
             line = f.change.new.version  # 0.0.x: each release is its own line
         else:
             line = ".".join(str(n) for n in major_line(parsed)) + ".x"
-    if kb is not None and kb.fixed_in:
+    if kb is not None and kb.fixed_in and kb.dependent is not None:
         return f"{kb.dependent} >= {kb.fixed_in}", f"remove once {kb.dependent} >= {kb.fixed_in} is locked"
     if f.direct and not f.dependents:
         return "", f"remove once the project works with {f.name} {line}"

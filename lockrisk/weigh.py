@@ -119,8 +119,9 @@ def _cap(severity: str, cap: str) -> str:
     return severity if severity_rank(severity) >= severity_rank(cap) else cap
 
 
-def match_breakage(finding: Finding, graph: Graph) -> tuple[Breakage, str] | None:
-    """A known breakage for this move whose dependent is locked at an affected version."""
+def match_breakage(finding: Finding, graph: Graph) -> tuple[Breakage, str | None] | None:
+    """A known breakage for this move: the new version is affected and, when the entry names one, the
+    package it breaks with is locked at an affected version. Any move can match, not only majors."""
     change = finding.change
     if change.new is None:
         return None
@@ -129,11 +130,19 @@ def match_breakage(finding: Finding, graph: Graph) -> tuple[Breakage, str] | Non
     for b in breakages():
         if b.ecosystem != ecosystem or b.package != change.key:
             continue
+        if change.old is not None:
+            try:
+                if scheme.constraint(b.versions).admits(change.old.version):
+                    continue  # already affected before this change: not what it brought
+            except VersionError:
+                continue
         try:
             if not scheme.constraint(b.versions).admits(change.new.version):
                 continue
+            if b.dependent is None:
+                return b, None
             dependent = graph.packages.get(b.dependent)
-            if dependent is None or not scheme.constraint(b.dependent_versions).admits(dependent.version):
+            if dependent is None or not scheme.constraint(b.dependent_versions or "").admits(dependent.version):
                 continue
         except VersionError:
             continue
@@ -194,9 +203,13 @@ def collect_evidence(finding: Finding, graph: Graph, manifest: str) -> tuple[lis
         m = match_breakage(finding, graph)
         if m is not None:
             known, locked = m
-            fix = f"; fixed in {known.dependent} {known.fixed_in}" if known.fixed_in else ""
+            if known.dependent is None:
+                detail = f"fixed in {known.fixed_in}" if known.fixed_in else "no fixed release named"
+            else:
+                fix = f"; fixed in {known.dependent} {known.fixed_in}" if known.fixed_in else ""
+                detail = f"{known.dependent} {locked} is locked{fix}"
             out.append(Evidence(kind="known-breakage", source=known.source, level="critical",
-                                text=f"known breakage: {known.summary} ({known.dependent} {locked} is locked{fix})"))
+                                text=f"known breakage: {known.summary} ({detail})"))
     out += runtime_evidence(finding, graph)
     if finding.registry is not None:
         out += registry_evidence(finding, graph)

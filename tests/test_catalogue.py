@@ -59,7 +59,11 @@ def test_every_breakage_validates_and_links_to_its_source() -> None:
         scheme = scheme_for(b.ecosystem)
         assert b.source.startswith("https://") and " " not in b.source
         assert len(b.summary) <= 200
-        scheme.constraint(b.versions)
+        broken = scheme.constraint(b.versions)
+        if b.dependent is None:
+            # a release broken on its own: its fix is a later release of the package, outside the range
+            assert b.dependent_versions is None and (b.fixed_in is None or not broken.admits(b.fixed_in)), b
+            continue
         dependent_range = scheme.constraint(b.dependent_versions)
         if b.fixed_in:
             # the first fixed dependent version is outside the broken range

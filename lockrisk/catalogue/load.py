@@ -28,8 +28,8 @@ class Breakage:
     ecosystem: str
     package: str
     versions: str
-    dependent: str
-    dependent_versions: str
+    dependent: str | None  # the locked package whose versions it breaks; None: the release is broken on its own
+    dependent_versions: str | None
     fixed_in: str | None
     summary: str
     source: str
@@ -87,9 +87,11 @@ def breakages() -> tuple[Breakage, ...]:
     out = []
     for i, raw in enumerate(doc.get("breakage", [])):
         where = f"breakage[{i}]"
-        for field in ("ecosystem", "package", "versions", "dependent", "dependent_versions", "summary", "source"):
+        for field in ("ecosystem", "package", "versions", "summary", "source"):
             if not isinstance(raw.get(field), str) or not raw[field].strip():
                 raise CatalogueError(f"{where}.{field}: expected a non-empty string", path="breakages.toml")
+        if ("dependent" in raw) != ("dependent_versions" in raw):
+            raise CatalogueError(f"{where}: dependent and dependent_versions go together", path="breakages.toml")
         if raw["ecosystem"] not in ECOSYSTEMS:
             raise CatalogueError(f"{where}.ecosystem: unknown {raw['ecosystem']!r}", path="breakages.toml")
         if not raw["source"].startswith("https://"):
@@ -97,14 +99,15 @@ def breakages() -> tuple[Breakage, ...]:
         scheme = scheme_for(raw["ecosystem"])
         try:
             scheme.constraint(raw["versions"])
-            scheme.constraint(raw["dependent_versions"])
+            if "dependent_versions" in raw:
+                scheme.constraint(raw["dependent_versions"])
             if raw.get("fixed_in") is not None:
                 scheme.parse(str(raw["fixed_in"]))
         except LockriskError as exc:
             raise CatalogueError(f"{where}: {exc.message}", path="breakages.toml") from None
         out.append(Breakage(
             ecosystem=raw["ecosystem"], package=raw["package"], versions=raw["versions"],
-            dependent=raw["dependent"], dependent_versions=raw["dependent_versions"],
+            dependent=raw.get("dependent"), dependent_versions=raw.get("dependent_versions"),
             fixed_in=str(raw["fixed_in"]) if raw.get("fixed_in") is not None else None,
             summary=raw["summary"].strip(), source=raw["source"],
         ))

@@ -1,0 +1,137 @@
+"""Judgement on real incidents: is the package that broke production ranked first?
+
+`bench/incidents.toml` lists real incidents from public projects' own history: a commit whose
+lockfile change brought a breaking release (the culprit), and the project's later commit that pinned
+it back or reverted it, with the public evidence. This script reads each pair from a fetched copy of
+the repository (a bare git directory under $LOCKRISK_MIRRORS/OWNER+NAME/repo, by default
+/work/.mirror), never from this repository, runs lockrisk on it, and reports where the culprit ranks
+and how many other findings reach high or above. Incidents whose repository is not fetched are
+skipped and counted.
+
+    python bench/incidents.py                 # offline, as `lockrisk diff --offline`
+    python bench/incidents.py --no-catalogue  # also without the catalogued known breakages
+    python bench/incidents.py --online        # with registry look-ups (needs a reachable index)
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE.parent))
+
+try:
+    import tomllib
+except ImportError:  # Python 3.10
+    import tomli as tomllib
+
+MANIFESTS = ("Gemfile", "gems.rb", "pyproject.toml", ".ruby-version")
+
+
+def git_dir(repository: str) -> Path:
+    base = Path(os.environ.get("LOCKRISK_MIRRORS", "/work/.mirror"))
+    return base / repository.replace("/", "+") / "repo"
+
+
+def show(repo: Path, commit: str, path: str) -> bytes | None:
+    proc = subprocess.run(["git", "--git-dir", str(repo), "show", f"{commit}:{path}"], capture_output=True)
+    return proc.stdout if proc.returncode == 0 else None
+
+
+def extract(incident: dict, root: Path) -> tuple[Path, Path] | None:
+    repo = git_dir(incident["repository"])
+    if not repo.is_dir():
+        return None
+    lockfile = incident["lockfile"]
+    folder = lockfile.rpartition("/")[0]
+    name = lockfile.rpartition("/")[2]
+    sides = []
+    for side in ("before", "after"):
+        data = show(repo, incident[side], lockfile)
+        if data is None:
+            return None
+        target = root / side
+        target.mkdir(parents=True)
+        (target / name).write_bytes(data)
+        for manifest in MANIFESTS:
+            content = show(repo, incident[side], f"{folder}/{manifest}" if folder else manifest)
+            if content is not None:
+                (target / manifest).write_bytes(content)
+        sides.append(target / name)
+    return sides[0], sides[1]
+
+
+def judge(incident: dict, old: Path, new: Path, online: bool) -> dict:
+    from lockrisk.names import pypi_key
+    from lockrisk.pipeline import build_report, pair_from_files
+
+    pair = pair_from_files(old, new)
+    report = build_report("diff", [pair])
+    if online:
+        from dataclasses import replace
+
+        from lockrisk.commands import enrich
+        from lockrisk.config import Settings
+        from lockrisk.pipeline import order_findings
+
+        enriched, _ = enrich(report.findings, [pair], Settings(), budget=60.0)
+        report = replace(report, findings=tuple(order_findings(list(enriched))))
+    key = pypi_key(incident["culprit"]) if incident["ecosystem"] == "pypi" else incident["culprit"]
+    ranked = [f for f in report.findings if f.assessment is not None]
+    rank = next((i + 1 for i, f in enumerate(ranked) if f.key == key or key in f.family_members), None)
+    culprit = next((f for f in ranked if f.key == key), None)
+    loud = [f for f in ranked if f.key != key and f.assessment.severity in ("critical", "high")]
+    return {"id": incident["id"], "rank": rank, "changes": len(report.findings),
+            "severity": culprit.assessment.severity if culprit else "missing",
+            "evidence": [e.kind for e in culprit.assessment.evidence if e.level != "context"] if culprit else [],
+            "noise": len(loud)}
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--online", action="store_true")
+    parser.add_argument("--no-catalogue", action="store_true", help="switch off the catalogued known breakages")
+    parser.add_argument("--quiet", action="store_true")
+    args = parser.parse_args()
+    if args.no_catalogue:
+        import lockrisk.weigh
+
+        lockrisk.weigh.breakages = lambda: ()  # what the generic evidence finds on its own
+    incidents = tomllib.loads((HERE / "incidents.toml").read_text())["incident"]
+    results, skipped = [], []
+    for incident in incidents:
+        with tempfile.TemporaryDirectory(prefix="lockrisk-incident-") as tmp:
+            sides = extract(incident, Path(tmp))
+            if sides is None:
+                skipped.append(incident["id"])
+                continue
+            results.append(judge(incident, *sides, args.online))
+    if not results:
+        print(f"no incident could be read ({len(skipped)} repositories not fetched)")
+        return 1
+    if not args.quiet:
+        print("| incident | changes | culprit rank | culprit severity | evidence | other findings at high+ |")
+        print("|---|---|---|---|---|---|")
+        for r in results:
+            print(f"| {r['id']} | {r['changes']} | {r['rank'] or '-'} | {r['severity']} | "
+                  f"{', '.join(r['evidence']) or '-'} | {r['noise']} |")
+    n = len(results)
+    top1 = sum(1 for r in results if r["rank"] == 1)
+    top3 = sum(1 for r in results if r["rank"] is not None and r["rank"] <= 3)
+    noise = statistics.median(r["noise"] for r in results)
+    mode = "online" if args.online else "offline"
+    catalogue = "without the catalogued breakages" if args.no_catalogue else "with the catalogue"
+    print(f"\n{mode}, {catalogue}: {n} incidents ({len(skipped)} skipped, not fetched): top-1 {top1}/{n} "
+          f"({100 * top1 // n}%), top-3 {top3}/{n} ({100 * top3 // n}%), median non-culprit findings at high or "
+          f"above {noise:g}, max {max(r['noise'] for r in results)}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
