@@ -68,14 +68,10 @@ def run_ci(env: Mapping[str, str] | None = None, cwd: Path | None = None, sessio
 
     settings = load_settings(config, cwd, [p.path for p in pairs])
     fail_on = check_severity(env.get("LOCKRISK_FAIL_ON") or settings.fail_on or "high", "fail-on", allow_none=True)
-    report = build_report("ci", pairs, notes + list(settings.notes), settings=settings)
-    if not flag(env.get("LOCKRISK_OFFLINE"), True):
-        from dataclasses import replace
+    from lockrisk.commands import is_offline, lookup_factory
 
-        from lockrisk.commands import enrich
-
-        enriched, online_notes = enrich(report.findings, pairs, settings)
-        report = replace(report, findings=tuple(enriched), notes=report.notes + tuple(online_notes))
+    lookups = None if is_offline(False, env) else lookup_factory(settings)
+    report = build_report("ci", pairs, notes + list(settings.notes), settings=settings, lookups=lookups)
 
     report_path = Path(env.get("LOCKRISK_REPORT") or Path(env.get("RUNNER_TEMP") or cwd) / "lockrisk-report.json")
     atomic_write(report_path, render(report, "json"))

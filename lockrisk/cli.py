@@ -67,13 +67,18 @@ def diff(
     fail_on: FailOnOpt = None,
     show_all: AllOpt = False,
     config: ConfigOpt = None,
-    online: Annotated[bool, typer.Option("--online", help="Add registry facts: release dates, newest release of the old major, changelogs.")] = False,
+    offline: Annotated[bool, typer.Option("--offline", help="No registry look-ups (also LOCKRISK_OFFLINE=1): judge "
+                                                            "from the lockfiles alone.")] = False,
+    online: Annotated[bool, typer.Option("--online", hidden=True, help="Look-ups are the default; kept for old scripts.")] = False,
     budget: BudgetOpt = 20.0,
     debug: DebugOpt = False,
 ) -> None:
-    """Compare two lockfiles (or two git revisions) and explain every major-version jump."""
+    """Compare two lockfiles (or two git revisions) and weigh every move by its evidence.
+
+    Registry evidence (release dates, declared Ruby or Python, yanks, hot-fixes) is looked up unless --offline.
+    """
     options = DiffOptions(paths=list(paths or []), base=base, head=head, fmt=fmt, output=output, fail_on=fail_on,
-                          show_all=show_all, config=config, online=online, budget=budget)
+                          show_all=show_all, config=config, offline=offline and not online, budget=budget)
     raise typer.Exit(run_diff(options))
 
 

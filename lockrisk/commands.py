@@ -24,7 +24,7 @@ class DiffOptions:
     fail_on: str | None = None
     show_all: bool = False
     config: Path | None = None
-    online: bool = False
+    offline: bool = False
     budget: float = 20.0
     cwd: Path | None = None
 
@@ -114,12 +114,8 @@ def run_diff(options: DiffOptions) -> int:
     fail_on = check_severity(options.fail_on, "--fail-on", allow_none=True)
     pairs, notes = _pairs(options.paths, options.base, options.head, cwd)
     settings = load_settings(options.config, cwd, [p.path for p in pairs])
-    report = build_report("diff", pairs, notes + list(settings.notes), settings=settings)
-    if options.online:
-        from dataclasses import replace
-
-        enriched, online_notes = enrich(report.findings, pairs, settings, budget=options.budget)
-        report = replace(report, findings=tuple(enriched), notes=report.notes + tuple(online_notes))
+    lookups = None if is_offline(options.offline) else lookup_factory(settings, budget=options.budget)
+    report = build_report("diff", pairs, notes + list(settings.notes), settings=settings, lookups=lookups)
     emit(report, fmt, options.output, options.show_all)
     return exit_status(report, fail_on or settings.fail_on)
 
@@ -342,14 +338,6 @@ class AuditOptions:
     cwd: Path | None = None
 
 
-def make_lookup(lockfile, settings, *, budget: float = 20.0):
-    from lockrisk.registry.facts import Lookup
-    from lockrisk.registry.http import HttpClient, default_cache_dir
-
-    return Lookup(lockfile, index_url=settings.index_url,
-                  http=HttpClient(cache_dir=default_cache_dir(), budget=budget))
-
-
 def add_alternative(finding, lookup, lockfile):
     """Ask the registry whether a newer dependent release settles a floated major."""
     from dataclasses import replace
@@ -366,23 +354,20 @@ def add_alternative(finding, lookup, lockfile):
     return replace(f, registry=replace(f.registry, alternative=text)) if text else f
 
 
-def enrich(findings, pairs, settings, *, budget: float = 20.0):
-    """Registry facts for the notable findings (diff --online); failures become notes."""
-    from dataclasses import replace
+def is_offline(flag: bool, env=None) -> bool:
+    """--offline, or LOCKRISK_OFFLINE set to a true value: no registry look-ups."""
+    from lockrisk.github.context import flag as env_flag
 
-    notes: list[str] = []
-    out = list(findings)
-    for pair in pairs:
-        lookup = make_lookup(pair.new, settings, budget=budget)
-        wanted = [(f.key, f.change.new, f.change.new.version) for f in out
-                  if f.change.lockfile == pair.path and f.change.new is not None and f.change.old is not None
-                  and f.assessment is not None and f.assessment.severity != "info"]
-        facts = lookup.many(wanted)
-        for i, f in enumerate(out):
-            if f.change.lockfile == pair.path and f.key in facts:
-                out[i] = add_alternative(replace(f, registry=facts[f.key]), lookup, pair.new)
-        notes += lookup.notes
-    return out, notes
+    return flag or env_flag((env if env is not None else os.environ).get("LOCKRISK_OFFLINE"), False)
+
+
+def lookup_factory(settings, *, budget: float = 20.0):
+    """Lookups that share one HTTP client, and so one time budget and one cache, across lockfiles."""
+    from lockrisk.registry.facts import Lookup
+    from lockrisk.registry.http import HttpClient, default_cache_dir
+
+    http = HttpClient(cache_dir=default_cache_dir(), budget=budget)
+    return lambda lockfile: Lookup(lockfile, index_url=settings.index_url, http=http)
 
 
 def run_audit(options: AuditOptions) -> int:
@@ -403,7 +388,7 @@ def run_audit(options: AuditOptions) -> int:
     label = options.lockfile or path.name
     lockfile = load_path(path, label=label)
     settings = load_settings(options.config, cwd, [label])
-    lookup = None if options.offline else make_lookup(lockfile, settings, budget=options.budget)
+    lookup = None if is_offline(options.offline) else lookup_factory(settings, budget=options.budget)(lockfile)
     findings, notes, unchecked = audit_findings(lockfile, lookup)
     graph = Graph.from_lockfile(lockfile)
     weighed = weigh_findings(findings, graph, settings=settings)

@@ -122,12 +122,36 @@ def _split(rel: str) -> tuple[str, str]:
     return (folder + "/" if folder else ""), name
 
 
-def findings_for(pair: LockfilePair, settings=None) -> list[Finding]:
+def findings_for(pair: LockfilePair, settings=None, lookup=None) -> list[Finding]:
+    """The weighed findings of one pair; with a registry `lookup`, its facts become evidence too."""
     graph = Graph.from_lockfile(pair.new)
+    old_graph = Graph.from_lockfile(pair.old)
     changes = diff_lockfiles(pair.old, pair.new)
-    findings = analyse(changes, graph, Graph.from_lockfile(pair.old))
-    weighed = weigh_findings(findings, graph, settings=settings)
+    findings = analyse(changes, graph, old_graph)
+    if lookup is not None:
+        findings = look_up(findings, graph, lookup)
+    weighed = weigh_findings(findings, graph, settings=settings, old_graph=old_graph)
+    if lookup is not None:
+        from lockrisk.commands import add_alternative
+
+        weighed = [add_alternative(f, lookup, pair.new) for f in weighed]
     return attach_pins(weighed, pair, settings.pin_at if settings is not None else "high")
+
+
+def look_up(findings: list[Finding], graph: Graph, lookup) -> list[Finding]:
+    """Registry facts for every package that moved (and, for a new major line, its dependents' release dates)."""
+    from dataclasses import replace
+
+    wanted = []
+    for f in findings:
+        if f.change.old is None or f.change.new is None or f.change.jump.kind == "source":
+            continue
+        dependents: tuple = ()
+        if f.change.jump.kind == "major" and f.change.jump.direction == "up":
+            dependents = tuple(e.parent for e in graph.dependents(f.key))
+        wanted.append((f.key, f.change.old, f.change.new.version, dependents))
+    facts = lookup.many(wanted)
+    return [replace(f, registry=facts[f.key]) if f.key in facts else f for f in findings]
 
 
 def attach_pins(findings: list[Finding], pair: LockfilePair, pin_at: str) -> list[Finding]:
@@ -164,12 +188,17 @@ def pair_notes(pair: LockfilePair) -> list[str]:
     return notes + [f"{pair.path}: {note}" for note in registry_moves(pair.old, pair.new)]
 
 
-def build_report(command: str, pairs: list[LockfilePair], notes: list[str] | None = None, settings=None) -> Report:
+def build_report(command: str, pairs: list[LockfilePair], notes: list[str] | None = None, settings=None,
+                 lookups: Callable | None = None) -> Report:
+    """`lookups(lockfile)` gives a registry Lookup for a lockfile when look-ups are on (None: offline)."""
     findings: list[Finding] = []
     all_notes: list[str] = list(notes or [])
     summaries = []
     for pair in pairs:
-        findings.extend(findings_for(pair, settings))
+        lookup = lookups(pair.new) if lookups is not None else None
+        findings.extend(findings_for(pair, settings, lookup))
+        if lookup is not None:
+            all_notes.extend(n for n in lookup.notes if n not in all_notes)
         for note in (*pair.old.notes, *pair.new.notes, *pair_notes(pair)):
             if note not in all_notes:
                 all_notes.append(note)

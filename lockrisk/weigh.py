@@ -22,7 +22,8 @@ from dataclasses import dataclass, replace
 
 from lockrisk.analyse import Finding
 from lockrisk.catalogue.load import Breakage, breakages, tiers
-from lockrisk.evidence import LEVELS, Evidence, platform_evidence, ruby_evidence, runtime_evidence, support_evidence
+from lockrisk.evidence import (LEVELS, Evidence, new_dependency_evidence, platform_evidence, ruby_evidence,
+                               runtime_evidence, support_evidence)
 from lockrisk.errors import VersionError
 from lockrisk.graph import Graph
 from lockrisk.report import SEVERITIES, severity_rank
@@ -190,7 +191,8 @@ def _manifest(graph: Graph) -> str:
     return "Gemfile" if graph.lockfile.ecosystem == "rubygems" else "pyproject.toml"
 
 
-def collect_evidence(finding: Finding, graph: Graph, manifest: str) -> tuple[list[Evidence], Breakage | None]:
+def collect_evidence(finding: Finding, graph: Graph, manifest: str,
+                     old_graph: Graph | None = None) -> tuple[list[Evidence], Breakage | None]:
     """Every piece of evidence about this move, offline and (when looked up) from the registry."""
     change = finding.change
     jump = change.jump
@@ -214,6 +216,7 @@ def collect_evidence(finding: Finding, graph: Graph, manifest: str) -> tuple[lis
     if finding.registry is not None:
         out += registry_evidence(finding, graph)
     out += platform_evidence(finding, graph)
+    out += new_dependency_evidence(finding, graph, old_graph)
     if jump.kind == "major" and jump.direction == "up":
         out += support_evidence(finding, graph, manifest)
     elif jump.kind == "major" and jump.direction == "down":
@@ -277,11 +280,12 @@ def decide(evidence: list[Evidence], tier: str) -> str:
     return severity
 
 
-def assess(finding: Finding, graph: Graph, reach: Reachability, settings=None) -> Assessment:
+def assess(finding: Finding, graph: Graph, reach: Reachability, settings=None,
+           old_graph: Graph | None = None) -> Assessment:
     change = finding.change
     manifest = _manifest(graph)
     tier, tier_source, tier_text, reached_groups = _tier(finding, graph, reach, settings)
-    evidence, known = collect_evidence(finding, graph, manifest)
+    evidence, known = collect_evidence(finding, graph, manifest, old_graph)
     severity = decide(evidence, tier)
 
     tier_label = {"runtime-critical": "runtime-critical", "runtime": "runtime", "build": "build-time only",
@@ -385,12 +389,12 @@ def fold_families(findings: list[Finding], graph: Graph) -> list[Finding]:
     return out
 
 
-def weigh_findings(findings: list[Finding], graph: Graph, settings=None) -> list[Finding]:
+def weigh_findings(findings: list[Finding], graph: Graph, settings=None, old_graph: Graph | None = None) -> list[Finding]:
     reach = Reachability(graph)
     folded = fold_families(findings, graph)
     out = []
     for f in folded:
-        a = assess(f, graph, reach, settings)
+        a = assess(f, graph, reach, settings, old_graph)
         if f.family_members:
             family = Evidence(kind="family", source=graph.lockfile.kind or "lockfile", level="context",
                               text=f"moved in lockstep with {len(f.family_members)} packages it pins exactly: "

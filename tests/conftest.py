@@ -84,7 +84,15 @@ def cli(capsys, monkeypatch):
 
 @pytest.fixture(autouse=True)
 def _private_cache(tmp_path_factory, monkeypatch):
-    """Registry look-ups cache into a temporary directory, never the user's."""
+    """Registry look-ups cache into a temporary directory, never the user's; no test reaches a registry
+    unless it asks for look-ups (the `online` fixture) and answers them on the wire with `responses`."""
     monkeypatch.setenv("LOCKRISK_CACHE_DIR", str(tmp_path_factory.mktemp("cache")))
+    monkeypatch.setenv("LOCKRISK_OFFLINE", "1")
     for name in ("PIP_INDEX_URL", "UV_INDEX_URL", "UV_DEFAULT_INDEX"):
         monkeypatch.delenv(name, raising=False)
+
+
+@pytest.fixture
+def online(monkeypatch):
+    """Registry look-ups on, as a user gets them by default (each test replays the responses)."""
+    monkeypatch.delenv("LOCKRISK_OFFLINE", raising=False)

@@ -19,7 +19,7 @@ def before(tmp_path: Path) -> Path:
     return tmp_path / "app"
 
 
-def test_audit_with_a_registry_that_knows_connection_pool_3(cli, before: Path) -> None:
+def test_audit_with_a_registry_that_knows_connection_pool_3(cli, before: Path, online) -> None:
     with responses.RequestsMock(assert_all_requests_are_fired=True) as rsps:
         play(rsps, "rubygems", "success")
         # every other gem: the registry has nothing newer to say
@@ -54,7 +54,7 @@ def test_audit_offline_lists_the_floor_only_exposure_without_asking(cli, before:
     assert any(n.startswith("offline: ") for n in report["notes"])
 
 
-def test_a_newer_dependent_release_is_offered_as_the_other_fix(cli, before: Path) -> None:
+def test_a_newer_dependent_release_is_offered_as_the_other_fix(cli, before: Path, online) -> None:
     sidekiq_info = ("---\n7.3.9 connection_pool:>= 2.3.0,logger:>= 0,rack:>= 2.2.4,redis-client:>= 0.22.2|checksum:aa\n"
                     "8.1.0 connection_pool:>= 3.0.0,logger:>= 1.6.2,rack:>= 3.1.0,redis-client:>= 0.26.0|checksum:bb\n")
     with responses.RequestsMock(assert_all_requests_are_fired=True) as rsps:
@@ -69,7 +69,7 @@ def test_a_newer_dependent_release_is_offered_as_the_other_fix(cli, before: Path
 
 
 @pytest.mark.parametrize("fmt", ["text", "markdown", "json"])
-def test_every_look_up_failing_is_never_an_all_clear(cli, before: Path, fmt: str) -> None:
+def test_every_look_up_failing_is_never_an_all_clear(cli, before: Path, fmt: str, online) -> None:
     with responses.RequestsMock(assert_all_requests_are_fired=True) as rsps:
         rsps.add(responses.GET, re.compile(r"https://rubygems\.example/.*"), status=404, body="not here")
         result = cli(["audit", "Gemfile.lock", "-f", fmt], cwd=before)

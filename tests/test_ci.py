@@ -49,6 +49,7 @@ def actions_env(tmp_path: Path, base: str, **extra: str) -> dict[str, str]:
         "GITHUB_API_URL": API, "GITHUB_SERVER_URL": "https://github.example", "GITHUB_RUN_ID": "42",
         "GITHUB_STEP_SUMMARY": str(tmp_path / "summary.md"), "GITHUB_OUTPUT": str(tmp_path / "output.txt"),
         "RUNNER_TEMP": str(tmp_path), "LOCKRISK_GITHUB_TOKEN": "t0ken-value",
+        "LOCKRISK_OFFLINE": "true",  # the action's `offline` input; online runs replay the registry on the wire
     }
     (tmp_path / "summary.md").write_text("")
     (tmp_path / "output.txt").write_text("")

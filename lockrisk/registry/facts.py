@@ -22,6 +22,7 @@ from lockrisk.versions import scheme_for
 from lockrisk.versions.jump import major_line
 
 POOL = 8
+HOTFIX_DAYS = 14
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -64,10 +65,26 @@ def index_for(package: Package, lockfile: Lockfile, index_url: str | None, env=o
     return index_url or env.get("PIP_INDEX_URL") or env.get("UV_INDEX_URL") or env.get("UV_DEFAULT_INDEX")
 
 
+def _date(text: str | None) -> dt.datetime | None:
+    if not text:
+        return None
+    try:
+        when = dt.datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return when if when.tzinfo else when.replace(tzinfo=dt.timezone.utc)
+
+
 def summarise(ecosystem: str, versions: dict[str, str | None], old: str, new: str | None, now: dt.datetime,
-              yanked_versions: set[str]) -> RegistryFacts:
-    """Facts from a {version: release date} map; pure, so it is tested without HTTP."""
+              yanked_versions: set[str], runtime: dict[str, str] | None = None) -> RegistryFacts:
+    """Facts from a {version: release date} map as they stood at `now`; pure, so it is tested without HTTP.
+
+    Releases dated after `now` are left out: a review looks at the registry as it was then.
+    """
+    from lockrisk.evidence import release_line
+
     scheme = scheme_for(ecosystem)
+    versions = {v: d for v, d in versions.items() if (_date(d) or now) <= now}
     parsed = {v: scheme.parse(v) for v in versions}
     finals = [v for v, p in parsed.items() if not p.prerelease and v not in yanked_versions]
     key = lambda v: parsed[v].sort_key  # noqa: E731
@@ -76,20 +93,33 @@ def summarise(ecosystem: str, versions: dict[str, str | None], old: str, new: st
     same_line = [v for v in finals if major_line(parsed[v]) == line]
     latest_in_major = max(same_line, key=key) if same_line else None
     released = versions.get(new or latest or "")
-    age = None
-    if released:
-        try:
-            when = dt.datetime.fromisoformat(released.replace("Z", "+00:00"))
-            age = max((now - when).days, 0)
-        except ValueError:
-            age = None
+    when = _date(released)
+    age = max((now - when).days, 0) if when else None
     skipped = None
     if new and old in parsed and new in parsed:
         lo, hi = sorted((parsed[old].sort_key, parsed[new].sort_key))
         skipped = sum(1 for v in finals if lo < parsed[v].sort_key < hi)
-    gone = tuple(v for v in (old, new) if v and v not in versions)
+    gone = tuple(v for v in (old, new) if v and v not in versions and v not in yanked_versions)
+    gone += tuple(v for v in (new,) if v and v in yanked_versions)
+    first_of_line = hotfix = None
+    if new and new in parsed:
+        new_line = release_line(parsed[new])
+        on_line = [v for v in finals if release_line(parsed[v]) == new_line and _date(versions[v])]
+        if on_line:
+            first_of_line = versions[min(on_line, key=key)]
+        minor = parsed[new].release[:2]
+        later = sorted((v for v in finals if parsed[v].release[:2] == minor and parsed[v].sort_key > parsed[new].sort_key
+                        and _date(versions[v]) and when), key=key)
+        if later and when is not None:
+            gap = (_date(versions[later[0]]) - when).days  # type: ignore[operator]
+            if gap <= HOTFIX_DAYS:
+                hotfix = (f"{new} was superseded by {later[0]} {gap} day{'s' if gap != 1 else ''} later: a quick "
+                          "follow-up patch is the classic sign of a regression")
+    requirement = (runtime or {}).get(new or "")
     return RegistryFacts(latest=latest, latest_in_major=latest_in_major, released=released, age_days=age,
-                         versions_skipped=skipped, yanked=gone)
+                         versions_skipped=skipped, yanked=gone, first_of_line=first_of_line, hotfix=hotfix,
+                         required_ruby=requirement if ecosystem == "rubygems" else None,
+                         requires_python=requirement if ecosystem == "pypi" else None)
 
 
 class Lookup:
@@ -104,6 +134,7 @@ class Lookup:
         self.failures: list[str] = []
         self.progress = sys.stderr.isatty() if progress is None else progress
         self._lock = threading.Lock()
+        self._versions: dict[str, tuple] = {}
         self._done = 0
 
     def _note(self, text: str) -> None:
@@ -120,8 +151,18 @@ class Lookup:
         return [f"registry: {len(self.failures)} look-up{'s' if len(self.failures) != 1 else ''} failed, "
                 f"first: {first}{more}; those packages are reported from the lockfile alone"]
 
-    def versions(self, package: Package) -> tuple[dict[str, str | None], set[str], str | None]:
-        """({version: release date}, yanked versions, changelog) for one package."""
+    def versions(self, package: Package) -> tuple[dict[str, str | None], set[str], str | None, dict[str, str]]:
+        """({version: release date}, yanked versions, changelog, {version: declared Ruby / Requires-Python})."""
+        with self._lock:
+            cached = self._versions.get(package.key)
+        if cached is not None:
+            return cached
+        result = self._fetch_versions(package)
+        with self._lock:
+            self._versions[package.key] = result
+        return result
+
+    def _fetch_versions(self, package: Package) -> tuple[dict[str, str | None], set[str], str | None, dict[str, str]]:
         base = index_for(package, self.lockfile, self.index_url)
         if base is None:
             raise RegistryError(f"no index URL for {package.name}: set PIP_INDEX_URL or [tool.lockrisk] index-url")
@@ -131,6 +172,7 @@ class Lookup:
             client = RubyGemsClient(self.http, base)
             releases = client.releases(package.name)
             dates: dict[str, str | None] = {r.version: None for r in releases}
+            runtime = {r.version: r.ruby for r in releases if r.ruby and r.platform == "ruby"}
             try:
                 for v, when in client.release_dates(package.name).items():
                     if v in dates:
@@ -142,25 +184,50 @@ class Lookup:
                 changelog = client.links(package.name).get("changelog")
             except RegistryError:
                 pass
-            return dates, set(), changelog
+            return dates, set(), changelog, runtime
         from lockrisk.registry.pypi import PyPIClient
 
         pyclient = PyPIClient(self.http, base)
         releases = pyclient.releases(package.name)
-        return ({r.version: r.uploaded for r in releases}, {r.version for r in releases if r.yanked}, None)
+        return ({r.version: r.uploaded for r in releases}, {r.version for r in releases if r.yanked}, None,
+                {r.version: r.requires_python for r in releases if r.requires_python})
 
-    def facts_for(self, package: Package, new_version: str | None) -> RegistryFacts | None:
+    def facts_for(self, package: Package, new_version: str | None,
+                  dependents: tuple[Package, ...] = ()) -> RegistryFacts | None:
         try:
-            dates, yanked, changelog = self.versions(package)
+            dates, yanked, changelog, runtime = self.versions(package)
         except RegistryError as exc:
             self._note(exc.message)
             return None
-        facts = summarise(self.lockfile.ecosystem, dates, package.version, new_version, self.now, yanked)
-        if changelog:
-            from dataclasses import replace
+        facts = summarise(self.lockfile.ecosystem, dates, package.version, new_version, self.now, yanked, runtime)
+        from dataclasses import replace
 
+        if changelog:
             facts = replace(facts, changelog=changelog)
+        if dependents and facts.first_of_line and new_version:
+            facts = replace(facts, predates=self._predating(package, new_version, facts.first_of_line, dependents))
         return facts
+
+    def _predating(self, package: Package, new_version: str, first_of_line: str,
+                   dependents: tuple[Package, ...]) -> tuple[str, ...]:
+        """Locked dependents released before the new line existed: never tested against it."""
+        from lockrisk.evidence import release_line
+
+        scheme = scheme_for(self.lockfile.ecosystem)
+        line = ".".join(map(str, release_line(scheme.parse(new_version)))) + ".x"
+        start = _date(first_of_line)
+        out = []
+        for dep in dependents[:4]:
+            try:
+                released = self.versions(dep)[0].get(dep.version)
+            except RegistryError as exc:
+                self._note(exc.message)
+                continue
+            when = _date(released)
+            if when is not None and start is not None and when < start:
+                out.append(f"{dep.name} {dep.version} ({when.date().isoformat()}) predates {package.name} {line} "
+                           f"(first released {start.date().isoformat()}): it was never tested against it")
+        return tuple(out)
 
     def alternative(self, name: str, old: str, new: str, dependents: list[Package]) -> str | None:
         """A newer release of a dependent that settles the question: one that caps the package,
@@ -219,9 +286,10 @@ class Lookup:
                 return newest.version, str(req.specifier)
         return newest.version, None
 
-    def many(self, items: Iterable[tuple[str, Package, str | None]],
-             on_each: Callable[[str, RegistryFacts | None], None] | None = None) -> dict[str, RegistryFacts]:
-        work = list(items)
+    def many(self, items: Iterable[tuple], on_each: Callable[[str, RegistryFacts | None], None] | None = None
+             ) -> dict[str, RegistryFacts]:
+        """Facts for (key, package, new version[, dependents]) items on a bounded pool."""
+        work = [item if len(item) == 4 else (*item, ()) for item in items]
         out: dict[str, RegistryFacts] = {}
         started = time.monotonic()
         stop = threading.Event()
@@ -230,8 +298,8 @@ class Lookup:
             ticker.start()
         try:
             with ThreadPoolExecutor(max_workers=POOL) as pool:
-                for key, facts in zip((k for k, _, _ in work),
-                                      pool.map(lambda item: self.facts_for(item[1], item[2]), work)):
+                for key, facts in zip((item[0] for item in work),
+                                      pool.map(lambda item: self.facts_for(item[1], item[2], item[3]), work)):
                     with self._lock:
                         self._done += 1
                     if facts is not None:

@@ -20,6 +20,7 @@ class PyRelease:
     yanked: bool  # every file of it is yanked
     metadata_url: str | None = None  # PEP 658 core-metadata of one of its files
     files: int = 0
+    requires_python: str | None = None  # the Requires-Python its files declare
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -54,14 +55,16 @@ class PyPIClient:
             raise RegistryError(f"{self.index}/{pypi_key(name)}/: not a PEP 691 JSON response")
         by_version: dict[str, dict] = {}
         for v in data.get("versions", []) or []:
-            by_version.setdefault(str(v), {"uploaded": None, "yanked": [], "metadata": None})
+            by_version.setdefault(str(v), {"uploaded": None, "yanked": [], "metadata": None, "python": None})
         for f in data["files"]:
             if not isinstance(f, dict) or not isinstance(f.get("filename"), str):
                 continue
             version = _version_of(f["filename"], name)
             if version is None:
                 continue
-            entry = by_version.setdefault(version, {"uploaded": None, "yanked": [], "metadata": None})
+            entry = by_version.setdefault(version, {"uploaded": None, "yanked": [], "metadata": None, "python": None})
+            if isinstance(f.get("requires-python"), str) and f["requires-python"].strip() and entry["python"] is None:
+                entry["python"] = f["requires-python"].strip()
             up = f.get("upload-time")
             if isinstance(up, str) and (entry["uploaded"] is None or up < entry["uploaded"]):
                 entry["uploaded"] = up
@@ -70,7 +73,8 @@ class PyPIClient:
                 if f["filename"].endswith(".whl") and entry["metadata"] is None:
                     entry["metadata"] = _absolute(self.index, str(f.get("url", ""))) + ".metadata"
         return [PyRelease(version=v, uploaded=e["uploaded"], yanked=bool(e["yanked"]) and all(e["yanked"]),
-                          metadata_url=e["metadata"], files=len(e["yanked"])) for v, e in by_version.items()]
+                          metadata_url=e["metadata"], files=len(e["yanked"]), requires_python=e["python"])
+                for v, e in by_version.items()]
 
     def core_metadata(self, release: PyRelease) -> CoreMetadata:
         if not release.metadata_url:

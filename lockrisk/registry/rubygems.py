@@ -14,6 +14,7 @@ class GemRelease:
     version: str
     platform: str
     dependencies: dict[str, str] = field(default_factory=dict)  # name -> "req, req"
+    ruby: str | None = None  # the Ruby it declares it needs (`ruby:>= 3.2`), when it says
 
 
 def parse_compact_info(text: str) -> list[GemRelease]:
@@ -27,14 +28,19 @@ def parse_compact_info(text: str) -> list[GemRelease]:
             continue
         if not started or not line:
             continue
-        head, _, _meta = line.partition("|")
+        head, _, meta = line.partition("|")
         version_part, _, deps_part = head.partition(" ")
         version, _, platform = version_part.partition("-")
         deps = {}
         for dep in filter(None, deps_part.split(",")):
             name, _, reqs = dep.partition(":")
             deps[name] = ", ".join(r.strip() for r in reqs.split("&") if r.strip())
-        releases.append(GemRelease(version=version, platform=platform or "ruby", dependencies=deps))
+        ruby = None
+        for item in meta.split(","):
+            key, _, value = item.partition(":")
+            if key.strip() == "ruby" and value.strip():
+                ruby = ", ".join(r.strip() for r in value.split("&") if r.strip())
+        releases.append(GemRelease(version=version, platform=platform or "ruby", dependencies=deps, ruby=ruby))
     if not started:
         raise RegistryError("not a compact index response (no --- line)")
     return releases
