@@ -39,7 +39,7 @@ except ImportError:  # Python 3.10
 pytestmark = requires_corpus
 
 LOCKS = ("Gemfile.lock", "poetry.lock", "uv.lock")
-STATS: dict[str, float] = {"pairs": 0, "commands": 0, "pins": 0, "written": 0, "seconds": 0.0}
+STATS: dict = {"pairs": 0, "commands": 0, "pins": 0, "written": 0, "seconds": 0.0, "high_or_above": []}
 
 
 def _cases() -> list[Path]:
@@ -55,7 +55,14 @@ def _figures():
     yield
     target = os.environ.get("LOCKRISK_SWEEP_STATS")
     if target:
-        Path(target).write_text(json.dumps(STATS, indent=2) + "\n")
+        import statistics
+
+        loud = STATS["high_or_above"]
+        figures = {k: v for k, v in STATS.items() if k != "high_or_above"}
+        if loud:
+            figures.update(high_or_above_median=statistics.median(loud), high_or_above_max=max(loud),
+                           pairs_with_any_high=sum(1 for n in loud if n))
+        Path(target).write_text(json.dumps(figures, indent=2) + "\n")
 
 
 class Runner:
@@ -140,6 +147,10 @@ def test_every_command_on_a_real_pair(case: Path, cli, tmp_path: Path, monkeypat
     # diff, every format
     report = run(["diff", before, after, "-f", "json"], cwd=work).json()
     notable = [c for c in report["changes"] if c["severity"] != "info"]
+    loud = [c for c in report["changes"] if c["severity"] in ("critical", "high")]
+    STATS["high_or_above"].append(len(loud))
+    for change in loud:  # nothing is high without evidence that calls for it
+        assert any(e["level"] in ("critical", "high") for e in change["evidence"]), f"{name}: {change['name']}"
     for width in (80, 200):
         monkeypatch.setenv("COLUMNS", str(width))
         table = run(["diff", before, after, "-f", "table"], cwd=work).out

@@ -75,6 +75,16 @@ def _date(text: str | None) -> dt.datetime | None:
     return when if when.tzinfo else when.replace(tzinfo=dt.timezone.utc)
 
 
+def _usual_gap(versions: dict[str, str | None], finals: list[str], before, parsed) -> float:
+    """Median days between the last ten releases before `before`: a package that ships every few days
+    is always followed by a quick patch, so a quick patch says nothing about it."""
+    import statistics
+
+    dates = sorted(d for v in finals if parsed[v].sort_key < before and (d := _date(versions[v])))[-11:]
+    gaps = [(b - a).days for a, b in zip(dates, dates[1:])]
+    return statistics.median(gaps) if gaps else float("inf")
+
+
 def summarise(ecosystem: str, versions: dict[str, str | None], old: str, new: str | None, now: dt.datetime,
               yanked_versions: set[str], runtime: dict[str, str] | None = None) -> RegistryFacts:
     """Facts from a {version: release date} map as they stood at `now`; pure, so it is tested without HTTP.
@@ -112,7 +122,7 @@ def summarise(ecosystem: str, versions: dict[str, str | None], old: str, new: st
                         and _date(versions[v]) and when), key=key)
         if later and when is not None:
             gap = (_date(versions[later[0]]) - when).days  # type: ignore[operator]
-            if gap <= HOTFIX_DAYS:
+            if gap <= HOTFIX_DAYS and _usual_gap(versions, finals, parsed[new].sort_key, parsed) > 2 * max(gap, 1):
                 hotfix = (f"{new} was superseded by {later[0]} {gap} day{'s' if gap != 1 else ''} later: a quick "
                           "follow-up patch is the classic sign of a regression")
     requirement = (runtime or {}).get(new or "")

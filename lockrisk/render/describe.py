@@ -108,3 +108,29 @@ def registry_lines(f: Finding) -> list[str]:
     if r.changelog:
         out.append(f"changelog: {r.changelog}")
     return out
+
+
+_ROUTINE_LABELS = {"patch": "patch", "minor": "minor", "calver": "calendar", "added": "added", "removed": "removed",
+                   "source": "same version from elsewhere", "exposed": "exposed"}
+
+
+def routine(findings) -> str:
+    """The changes not listed, one count per kind: '23 patch, 12 minor, 2 majors of Ruby's own gems, 3 added'."""
+    counts: dict[str, int] = {}
+    for f in findings:
+        kind = f.change.jump.kind
+        if kind == "major":
+            codes = {e.kind for e in f.assessment.evidence} if f.assessment is not None else set()
+            if "standard-gem" in codes:
+                label = "majors of Ruby's own gems"
+            elif f.assessment is not None and f.assessment.tier in ("docs", "test", "development"):
+                label = f"majors of {f.assessment.tier} tools"
+            else:
+                label = "routine majors"
+        else:
+            label = _ROUTINE_LABELS.get(kind, kind)
+        counts[label] = counts.get(label, 0) + 1
+    order = ["patch", "minor", "calendar", "routine majors", "majors of Ruby's own gems", "majors of docs tools",
+             "majors of test tools", "majors of development tools", "added", "removed"]
+    ranked = sorted(counts.items(), key=lambda kv: order.index(kv[0]) if kv[0] in order else len(order))
+    return ", ".join(f"{n} {label}" for label, n in ranked)

@@ -101,7 +101,8 @@ def render_markdown(report: Report, *, show_all: bool = False, details: bool = T
                 lines += finding_details(f)
     hidden = len(report.findings) - len(shown)
     if hidden > 0:
-        lines.append(f"{hidden} other changes (minor, patch, added, removed) are not listed.")
+        rest = [f for f in report.findings if f not in shown]
+        lines.append(f"Routine, not listed: {md(describe.routine(rest))}.")
         lines.append("")
     for note in report.notes:
         lines.append(f"> {md(note)}")

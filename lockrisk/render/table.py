@@ -83,7 +83,8 @@ def render_table(report: Report, *, show_all: bool = False, width: int | None = 
         console.print(_table(shown, width or 100))
     hidden = len(report.findings) - len(shown)
     if hidden > 0:
-        console.print(Text(f"{hidden} other changes (minor, patch, added, removed); --all lists them", style="dim"))
+        rest = [f for f in report.findings if f not in shown]
+        console.print(Text(f"routine, not listed: {describe.routine(rest)}; --all lists them", style="dim"))
     for note in report.notes:
         console.print(Text(f"note: {plain(note)}", style="yellow"))
     return buf.getvalue()

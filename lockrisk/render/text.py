@@ -49,7 +49,8 @@ def render_text(report: Report, *, show_all: bool = False) -> str:
     hidden = len(report.findings) - len(shown)
     if hidden > 0:
         out.append("")
-        out.append(f"{hidden} other changes (minor, patch, added, removed or intended); --all lists them")
+        rest = [f for f in report.findings if f not in shown]
+        out.append(f"routine, not listed: {plain(describe.routine(rest))}; --all lists them")
     for note in report.notes:
         out.append(f"note: {plain(note)}")
     return "\n".join(out) + "\n"

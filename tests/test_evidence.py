@@ -1,0 +1,123 @@
+"""Evidence and the decision table: each case of the table, and each kind of evidence from real-shaped files.
+
+Registry evidence is replayed from recorded responses under a placeholder host.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import re
+
+import pytest
+import responses
+
+from conftest import fixture
+from lockrisk.evidence import Evidence
+from lockrisk.weigh import decide
+from test_registry import play
+
+
+def ev(kind: str, level: str) -> Evidence:
+    return Evidence(kind=kind, source="test", text=kind, level=level)
+
+
+@pytest.mark.parametrize("evidence, tier, expected", [
+    pytest.param([], "runtime", "info", id="nothing-speaks-against-it"),
+    pytest.param([ev("standard-gem", "info")], "runtime", "info", id="routine-stays-quiet"),
+    pytest.param([ev("tier", "context"), ev("forced", "context")], "runtime-critical", "info", id="context-never-weighs"),
+    pytest.param([ev("runtime", "critical")], "runtime", "critical", id="cannot-install"),
+    pytest.param([ev("known-breakage", "critical")], "runtime", "critical", id="known-breakage"),
+    pytest.param([ev("undeclared", "high")], "runtime", "high", id="uninvited-guest"),
+    pytest.param([ev("undeclared", "high"), ev("predates", "high")], "runtime", "critical", id="two-kinds-corroborate"),
+    pytest.param([ev("undeclared", "high"), ev("undeclared", "high")], "runtime", "high", id="one-kind-twice-is-not-two"),
+    pytest.param([ev("hotfix", "medium"), ev("fresh", "medium")], "runtime", "medium", id="corroboration-needs-high"),
+    pytest.param([ev("declared", "low"), ev("undeclared", "high")], "runtime", "high", id="strongest-wins-not-sum"),
+    pytest.param([ev("intended", "low")], "runtime", "low", id="intended"),
+    pytest.param([ev("known-breakage", "critical")], "test", "low", id="test-tier-caps-at-low"),
+    pytest.param([ev("undeclared", "high")], "development", "low", id="development-caps-at-low"),
+    pytest.param([ev("runtime", "critical")], "build", "medium", id="build-caps-at-medium"),
+    pytest.param([ev("undeclared", "high")], "docs", "info", id="docs-is-info"),
+])
+def test_the_decision_table(evidence: list[Evidence], tier: str, expected: str) -> None:
+    assert decide(list(evidence), tier) == expected
+
+
+def _diff(cli, case: str, lock: str, *extra: str) -> dict:
+    result = cli(["diff", fixture(*case.split("/"), "before", lock), fixture(*case.split("/"), "after", lock),
+                  "-f", "json", *extra])
+    assert result.code == 0, result.err
+    return {c["name"]: c for c in result.json()["changes"]}
+
+
+def test_a_release_that_needs_a_newer_ruby_is_critical_from_the_compact_index(cli, online) -> None:
+    with responses.RequestsMock(assert_all_requests_are_fired=True) as rsps:
+        play(rsps, "rubygems", "zeitwerk-ruby")
+        rsps.add(responses.GET, re.compile(r"https://rubygems\.example/.*rack.*"), status=404, body="not here")
+        zeitwerk = _diff(cli, "rubygems/zeitwerk-ruby", "Gemfile.lock")["zeitwerk"]
+    assert (zeitwerk["jump"], zeitwerk["severity"]) == ("minor", "critical")
+    (runtime,) = [e for e in zeitwerk["evidence"] if e["kind"] == "runtime"]
+    assert runtime == {"kind": "runtime", "source": "registry (Compact Index ruby:)", "level": "critical",
+                       "text": "zeitwerk 2.7.1 requires Ruby >= 3.2, but the project runs Ruby 3.1.6: it cannot install"}
+    assert zeitwerk["registry"]["required_ruby"] == ">= 3.2"
+
+
+def test_the_same_minor_offline_stays_quiet(cli) -> None:
+    zeitwerk = _diff(cli, "rubygems/zeitwerk-ruby", "Gemfile.lock")["zeitwerk"]
+    assert zeitwerk["severity"] == "info" and "registry" not in zeitwerk
+
+
+def test_a_release_whose_python_versions_leave_out_the_projects_python_is_critical_offline(cli) -> None:
+    numpy = _diff(cli, "pypi/python-floor", "poetry.lock")["numpy"]
+    assert (numpy["jump"], numpy["severity"]) == ("minor", "critical")
+    assert numpy["evidence"][0] == {
+        "kind": "runtime", "source": "poetry.lock python-versions", "level": "critical",
+        "text": "numpy 1.26.4 needs Python >=3.9, but the project supports Python >=3.8: it cannot install on Python 3.8"}
+
+
+def test_a_dependent_older_than_the_new_line_corroborates_the_float(cli, online) -> None:
+    with responses.RequestsMock(assert_all_requests_are_fired=False) as rsps:
+        play(rsps, "rubygems", "predates")
+        rsps.add(responses.GET, re.compile(r"https://rubygems\.example/.*"), status=404, body="not here")
+        by = _diff(cli, "rubygems/puma-floats", "Gemfile.lock")
+    cp = by["connection_pool"]
+    kinds = [e["kind"] for e in cp["evidence"]]
+    assert kinds[:1] == ["known-breakage"] and "undeclared" in kinds and "predates" in kinds
+    (predates,) = [e["text"] for e in cp["evidence"] if e["kind"] == "predates"]
+    assert predates == ("sidekiq 7.3.9 (2025-02-13) predates connection_pool 3.x (first released 2025-12-17): it was "
+                        "never tested against it")
+
+
+def test_every_finding_in_every_format_carries_its_evidence(cli) -> None:
+    before = fixture("rubygems", "puma-floats", "before", "Gemfile.lock")
+    after = fixture("rubygems", "puma-floats", "after", "Gemfile.lock")
+    report = cli(["diff", before, after, "-f", "json", "--all"]).json()
+    for change in report["changes"]:
+        weighing = [e for e in change["evidence"] if e["level"] != "context"]
+        if change["severity"] != "info":
+            strongest = min(weighing, key=lambda e: ["critical", "high", "medium", "low", "info"].index(e["level"]))
+            assert ["critical", "high", "medium", "low"].index(strongest["level"]) <= \
+                ["critical", "high", "medium", "low"].index(change["severity"]), change["name"]
+    puma = next(c for c in report["changes"] if c["name"] == "puma")
+    undeclared = next(e["text"] for e in puma["evidence"] if e["kind"] == "undeclared")
+    text = cli(["diff", before, after, "-f", "text"]).out
+    markdown = cli(["diff", before, after, "-f", "markdown"]).out
+    sarif = json.loads(cli(["diff", before, after, "-f", "sarif"]).out)
+    assert f"  - {undeclared}" in text
+    assert "nothing declared support for puma 8.x" in markdown
+    assert any("nothing declared support for puma 8.x" in r["message"]["text"] for r in sarif["runs"][0]["results"])
+
+
+def test_a_hot_fix_and_a_yank_are_read_from_the_release_history() -> None:
+    from lockrisk.registry.facts import summarise
+
+    now = dt.datetime(2025, 3, 1, tzinfo=dt.timezone.utc)
+    history = {"1.3.4": "2024-08-10T00:00:00Z", "1.3.5": "2025-01-15T00:00:00Z", "1.3.6": "2025-01-19T00:00:00Z",
+               "1.4.0": "2025-05-01T00:00:00Z"}  # 1.4.0 comes after the review: never seen
+    facts = summarise("rubygems", history, "1.3.4", "1.3.5", now, set())
+    assert facts.hotfix == ("1.3.5 was superseded by 1.3.6 4 days later: a quick follow-up patch is the classic sign "
+                            "of a regression")
+    assert facts.latest == "1.3.6"
+    yanked = summarise("pypi", {"0.21.1": "2023-07-12T00:00:00Z", "0.22.0": "2023-10-31T00:00:00Z"}, "0.21.1", "0.22.0",
+                       now, {"0.22.0"})
+    assert yanked.yanked == ("0.22.0",)
