@@ -14,7 +14,7 @@ from a sum:
 | predates | a locked dependent was released before the new line existed, so it was never tested with it (registry) | high |
 | hotfix | a patch of the same line followed within two weeks: the classic regression pattern (registry) | medium |
 | fresh | released in the last three days (registry) | medium |
-| new-dependency | a minor or patch release that brings packages new to the lockfile | medium |
+| new-dependency | a release that brings packages new to the lockfile | medium |
 | downgrade | it moved back across a major | medium |
 | source | the same version now comes from other code (a git revision moved, registry to git) | medium |
 | unrecorded | a major whose ranges the lockfile does not record (uv.lock), so support cannot be told | medium |
@@ -217,19 +217,20 @@ def platform_evidence(f: Finding, graph: Graph) -> list[Evidence]:
 
 
 def new_dependency_evidence(f: Finding, graph: Graph, old_graph: Graph | None) -> list[Evidence]:
-    """A minor or patch release that starts requiring packages the old lockfile did not have at all."""
+    """A release that starts requiring packages the old lockfile did not have at all."""
     change = f.change
     if (change.old is None or change.new is None or old_graph is None
-            or change.jump.kind not in ("minor", "patch", "calver")):
+            or change.jump.kind not in ("minor", "patch", "calver", "major") or change.jump.direction != "up"):
         return []
     before = {r.key for r in change.old.requires}
     fresh = sorted({r.name for r in change.new.requires
                     if r.key not in before and r.key not in old_graph.packages and not r.optional})
     if not fresh:
         return []
+    size = "a major" if change.jump.kind == "major" else f"a {change.jump.kind}"
     return [Evidence(kind="new-dependency", source=graph.lockfile.kind or "lockfile", level="medium",
-                     text=f"{change.name} {change.new.version}, a {change.jump.kind} release, brings in "
-                          f"{_names(fresh)}, new to the lockfile: new code and new build steps in a small update")]
+                     text=f"{change.name} {change.new.version}, {size} release, brings in {_names(fresh)}, new to "
+                          "the lockfile: new code and new build steps arrive with it")]
 
 
 def standard_gems() -> frozenset[str]:

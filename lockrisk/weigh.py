@@ -11,8 +11,9 @@ in lockrisk.evidence):
    else runtime. Test and development cap the severity at low, build at medium, docs at info.
 4. An active ignore from the project settings makes it info, with its reason.
 
-`score` only orders findings of the same severity: level, then tier, then how much evidence,
-then how many runtime dependents.
+`score` only orders findings of the same severity: level, then certain breakage the tier capped (a
+catalogued breakage of a test tool leads the other low findings; a mere risk estimate does not),
+then tier, then how much evidence, then how many runtime dependents.
 """
 
 from __future__ import annotations
@@ -311,7 +312,9 @@ def assess(finding: Finding, graph: Graph, reach: Reachability, settings=None,
             severity = "info"
     assert severity in SEVERITIES
     evidence.sort(key=lambda e: _evidence_rank(e, tier))
-    score = (LEVEL_SCORE[severity] + TIER_ORDER_BONUS[tier] + 3 * min(len(weighing), 5)
+    certain = [e for e in evidence if e.kind in ("known-breakage", "runtime")]
+    uncapped = decide(certain, "runtime") if tier in TIER_CAP else severity
+    score = (LEVEL_SCORE[severity] + LEVEL_SCORE[uncapped] // 4 + TIER_ORDER_BONUS[tier] + 3 * min(len(weighing), 5)
              + min(len(runtime_deps), 5))
     reasons = tuple(Reason(code=e.kind, text=e.text) for e in evidence)
     return Assessment(tier=tier, severity=severity, score=score, reasons=reasons, evidence=tuple(evidence),
