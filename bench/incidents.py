@@ -67,21 +67,29 @@ def extract(incident: dict, root: Path) -> tuple[Path, Path] | None:
     return sides[0], sides[1]
 
 
+def committed(incident: dict):
+    import datetime as dt
+
+    proc = subprocess.run(["git", "--git-dir", str(git_dir(incident["repository"])), "show", "-s", "--format=%cI",
+                           incident["after"]], capture_output=True, text=True)
+    return dt.datetime.fromisoformat(proc.stdout.strip())
+
+
 def judge(incident: dict, old: Path, new: Path, online: bool) -> dict:
     from lockrisk.names import pypi_key
     from lockrisk.pipeline import build_report, pair_from_files
 
     pair = pair_from_files(old, new)
-    report = build_report("diff", [pair])
+    lookups = None
     if online:
-        from dataclasses import replace
+        from lockrisk.registry.facts import Lookup
+        from lockrisk.registry.http import HttpClient, default_cache_dir
 
-        from lockrisk.commands import enrich
-        from lockrisk.config import Settings
-        from lockrisk.pipeline import order_findings
-
-        enriched, _ = enrich(report.findings, [pair], Settings(), budget=60.0)
-        report = replace(report, findings=tuple(order_findings(list(enriched))))
+        # the registry as it stood when the change was committed: no later release is seen
+        http = HttpClient(cache_dir=default_cache_dir(), budget=60.0)
+        when = committed(incident)
+        lookups = lambda lockfile: Lookup(lockfile, index_url=None, http=http, now=when, progress=False)  # noqa: E731
+    report = build_report("diff", [pair], lookups=lookups)
     key = pypi_key(incident["culprit"]) if incident["ecosystem"] == "pypi" else incident["culprit"]
     ranked = [f for f in report.findings if f.assessment is not None]
     rank = next((i + 1 for i, f in enumerate(ranked) if f.key == key or key in f.family_members), None)
@@ -98,12 +106,15 @@ def main() -> int:
     parser.add_argument("--online", action="store_true")
     parser.add_argument("--no-catalogue", action="store_true", help="switch off the catalogued known breakages")
     parser.add_argument("--quiet", action="store_true")
+    parser.add_argument("--ecosystem", choices=("rubygems", "pypi"), help="only the incidents of one ecosystem")
     args = parser.parse_args()
     if args.no_catalogue:
         import lockrisk.weigh
 
         lockrisk.weigh.breakages = lambda: ()  # what the generic evidence finds on its own
     incidents = tomllib.loads((HERE / "incidents.toml").read_text())["incident"]
+    if args.ecosystem:
+        incidents = [i for i in incidents if i["ecosystem"] == args.ecosystem]
     results, skipped = [], []
     for incident in incidents:
         with tempfile.TemporaryDirectory(prefix="lockrisk-incident-") as tmp:
@@ -127,7 +138,8 @@ def main() -> int:
     noise = statistics.median(r["noise"] for r in results)
     mode = "online" if args.online else "offline"
     catalogue = "without the catalogued breakages" if args.no_catalogue else "with the catalogue"
-    print(f"\n{mode}, {catalogue}: {n} incidents ({len(skipped)} skipped, not fetched): top-1 {top1}/{n} "
+    scope = f"{args.ecosystem} " if args.ecosystem else ""
+    print(f"\n{mode}, {catalogue}: {n} {scope}incidents ({len(skipped)} skipped, not fetched): top-1 {top1}/{n} "
           f"({100 * top1 // n}%), top-3 {top3}/{n} ({100 * top3 // n}%), median non-culprit findings at high or "
           f"above {noise:g}, max {max(r['noise'] for r in results)}")
     return 0

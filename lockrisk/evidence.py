@@ -13,7 +13,7 @@ from a sum:
 | undeclared | it crossed into a major line (a 0.x minor on 0.x) that a requirement on it never declared support for: only a floor below that line, or no version at all | high |
 | predates | a locked dependent was released before the new line existed, so it was never tested with it (registry) | high |
 | hotfix | a patch of the same line followed within two weeks: the classic regression pattern (registry) | medium |
-| fresh | released in the last three days (registry) | medium |
+| fresh | released in the last three days (registry): weak alone, since bot updates are always fresh | low |
 | new-dependency | a release that brings packages new to the lockfile | medium |
 | downgrade | it moved back across a major | medium |
 | source | the same version now comes from other code (a git revision moved, registry to git) | medium |

@@ -259,7 +259,7 @@ def registry_evidence(finding: Finding, graph: Graph) -> list[Evidence]:
     if r.hotfix:
         out.append(Evidence(kind="hotfix", source="registry", level="medium", text=r.hotfix))
     if r.age_days is not None and r.age_days <= 3 and change.new is not None and not change.projected:
-        out.append(Evidence(kind="fresh", source="registry", level="medium",
+        out.append(Evidence(kind="fresh", source="registry", level="low",
                             text=f"{change.name} {change.new.version} is {r.age_days} day"
                                  f"{'s' if r.age_days != 1 else ''} old: regressions surface in the first days"))
     if r.alternative:
