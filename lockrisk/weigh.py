@@ -5,7 +5,8 @@ in lockrisk.evidence):
 
 1. Collect the evidence for the move; the strongest level among the pieces that weigh is the
    severity. With none (a minor, patch or calendar move nothing speaks against) it is info.
-2. Corroboration: two different kinds at high or above make it one level higher (critical at most).
+2. Corroboration: two independent kinds at high or above make it one level higher (critical at most);
+   `undeclared` and `predates` state one fact and count once.
 3. Tier: the project's own groups decide first (a package reachable only from test groups is
    test-only, one on a runtime path is runtime whatever the catalogue says), then the catalogue,
    else runtime. Test and development cap the severity at low, build at medium, docs at info.
@@ -33,6 +34,9 @@ from lockrisk.versions import scheme_for
 TIER_CAP = {"test": "low", "development": "low", "build": "medium", "docs": "info"}
 TIER_ORDER_BONUS = {"runtime-critical": 20, "runtime": 10, "build": 5, "test": 2, "development": 2, "docs": 0}
 LEVEL_SCORE = {"critical": 400, "high": 300, "medium": 200, "low": 100, "info": 0}
+# kinds that state one fact two ways do not corroborate each other: a dependent that never declared
+# support for the new line and one released before it existed both say "it never knew this line"
+SAME_FACT = {"predates": "undeclared"}
 
 # Gemfile / Poetry group names that never run in production, and the tier they imply.
 _GROUP_TIERS = {
@@ -254,8 +258,8 @@ def registry_evidence(finding: Finding, graph: Graph) -> list[Evidence]:
     if change.new is not None and change.new.version in r.yanked:
         out.append(Evidence(kind="yanked", source="registry", level="high",
                             text=f"{change.name} {change.new.version} is no longer served: the registry withdrew it"))
-    for line in r.predates:
-        out.append(Evidence(kind="predates", source="registry", level="high", text=line))
+    if r.predates:
+        out.append(Evidence(kind="predates", source="registry", level="high", text="; ".join(r.predates)))
     if r.hotfix:
         out.append(Evidence(kind="hotfix", source="registry", level="medium", text=r.hotfix))
     if r.age_days is not None and r.age_days <= 3 and change.new is not None and not change.projected:
@@ -273,7 +277,7 @@ def decide(evidence: list[Evidence], tier: str) -> str:
     if not weighing:
         return "info"
     severity = min((e.level for e in weighing), key=LEVELS.index)
-    strong = {e.kind for e in weighing if LEVELS.index(e.level) <= LEVELS.index("high")}
+    strong = {SAME_FACT.get(e.kind, e.kind) for e in weighing if LEVELS.index(e.level) <= LEVELS.index("high")}
     if len(strong) >= 2 and severity != "critical":
         severity = LEVELS[LEVELS.index(severity) - 1]
     if tier in TIER_CAP:
