@@ -122,3 +122,38 @@ def test_a_hot_fix_and_a_yank_are_read_from_the_release_history() -> None:
     yanked = summarise("pypi", {"0.21.1": "2023-07-12T00:00:00Z", "0.22.0": "2023-10-31T00:00:00Z"}, "0.21.1", "0.22.0",
                        now, {"0.22.0"})
     assert yanked.yanked == ("0.22.0",)
+
+
+def _lock(versions: dict[str, str], deps: dict[str, list[tuple[str, str]]], direct: list[str]) -> str:
+    lines = ["GEM", "  remote: https://rubygems.example/", "  specs:"]
+    for name in sorted(versions):
+        lines.append(f"    {name} ({versions[name]})")
+        lines += [f"      {dep} ({req})" if req else f"      {dep}" for dep, req in deps.get(name, [])]
+    lines += ["", "PLATFORMS", "  ruby", "", "DEPENDENCIES", *[f"  {d}" for d in direct], "", "BUNDLED WITH",
+              "   2.6.9", ""]
+    return "\n".join(lines)
+
+
+def test_a_150_gem_update_with_nothing_against_it_stays_below_high(cli, tmp_path) -> None:
+    """The noise budget: patches, minors, and majors their dependents declare support for."""
+    names = [f"acme-lib{i:03d}" for i in range(150)]
+    old = {n: f"1.{i % 7}.{i % 5}" for i, n in enumerate(names)}
+    new = dict(old)
+    for i, n in enumerate(names):
+        new[n] = f"1.{i % 7}.{i % 5 + 1}" if i % 2 == 0 else f"1.{i % 7 + 1}.0"  # a patch or a minor
+    declared = names[:10]  # majors that their dependent explicitly supports: "< 3"
+    for n in declared:
+        new[n] = "2.0.0"
+    apps = {"acme-app": [(n, ">= 1.0, < 3") for n in names]}
+    before = tmp_path / "before" / "Gemfile.lock"
+    after = tmp_path / "after" / "Gemfile.lock"
+    for path, versions in ((before, old), (after, new)):
+        path.parent.mkdir()
+        path.write_text(_lock({**versions, "acme-app": "1.0.0"}, apps, ["acme-app"]))
+        (path.parent / "Gemfile").write_text('source "https://rubygems.example"\n\ngem "acme-app"\n')
+    report = cli(["diff", before, after, "-f", "json"]).json()
+    assert len(report["changes"]) == 150
+    assert report["highest_severity"] == "low"  # the declared majors: visible, never alarming
+    assert not [c for c in report["changes"] if c["severity"] in ("critical", "high", "medium")]
+    text = cli(["diff", before, after, "-f", "text"]).out
+    assert "routine, not listed: 70 patch, 70 minor; --all lists them" in text
