@@ -9,7 +9,7 @@ from a sum:
 | runtime | the new version cannot install on the project's Ruby or Python | critical |
 | known-breakage | a catalogued breakage of this move matches a locked dependent | critical |
 | yanked | the registry withdrew the new version | high |
-| platform | the new version has no build for a platform the lockfile serves | high |
+| platform | the new version lost its prebuilt build for a platform the lockfile serves (gem variant, wheel) | high |
 | undeclared | it crossed into a major line (a 0.x minor on 0.x) that a requirement on it never declared support for: only a floor below that line, or no version at all | high |
 | predates | a locked dependent was released before the new line existed, so it was never tested with it (registry) | high |
 | hotfix | a patch of the same line followed within two weeks: the classic regression pattern (registry) | medium |
@@ -199,9 +199,31 @@ def _platform_key(platform: str) -> str:
     return platform.removesuffix("-gnu")
 
 
+_ARCH = {"amd64": "x86_64", "x86_64": "x86_64", "win32": "x86", "i686": "x86", "aarch64": "arm64", "arm64": "arm64"}
+
+
+def wheel_families(tags: frozenset[str]) -> set[str]:
+    """Platform tags grouped the way a deployment sees them: linux-x86_64, macos-arm64, windows-x86_64, any."""
+    out: set[str] = set()
+    for tag in tags:
+        if tag == "any":
+            out.add("any")
+        elif tag.startswith(("manylinux", "musllinux", "linux")):
+            arch = tag.split("_", 3)[-1] if tag.startswith(("manylinux_", "musllinux_")) else tag.split("_", 1)[-1]
+            out.add(f"{'musl' if tag.startswith('musl') else 'linux'}-{_ARCH.get(arch, arch)}")
+        elif tag.startswith("macosx"):
+            arch = tag.split("_", 3)[-1]
+            out.update({"macos-x86_64", "macos-arm64"} if arch in ("universal2", "universal") else {f"macos-{_ARCH.get(arch, arch)}"})
+        elif tag.startswith("win"):
+            out.add(f"windows-{_ARCH.get(tag.split('_', 1)[-1] if '_' in tag else tag, 'x86')}")
+    return out
+
+
 def platform_evidence(f: Finding, graph: Graph) -> list[Evidence]:
-    """A native gem whose new version lost the prebuilt variant for a platform the lockfile serves."""
+    """A native package whose new version lost the prebuilt build for a platform the lockfile serves."""
     change = f.change
+    if graph.lockfile.ecosystem == "pypi":
+        return _wheel_evidence(f, graph)
     served = [p for p in graph.lockfile.platforms if p != "ruby"]
     if change.old is None or change.new is None or not served:
         return []
@@ -214,6 +236,21 @@ def platform_evidence(f: Finding, graph: Graph) -> list[Evidence]:
     return [Evidence(kind="platform", source=f"{graph.lockfile.kind} PLATFORMS", level="high",
                      text=f"{change.name} {change.new.version} has no prebuilt build for {', '.join(lost)}, which "
                           f"{change.old.version} had: {fallback}")]
+
+
+def _wheel_evidence(f: Finding, graph: Graph) -> list[Evidence]:
+    change = f.change
+    if change.old is None or change.new is None or not change.old.wheels or change.new.wheels is None:
+        return []
+    had, has = wheel_families(change.old.wheels), wheel_families(change.new.wheels)
+    if "any" in has or "any" in had:
+        return []
+    lost = sorted(had - has)
+    if not lost:
+        return []
+    return [Evidence(kind="platform", source=f"{graph.lockfile.kind} wheels", level="high",
+                     text=f"{change.name} {change.new.version} has no wheel for {', '.join(lost)}, which "
+                          f"{change.old.version} had: it builds from source there, or fails to install")]
 
 
 def new_dependency_evidence(f: Finding, graph: Graph, old_graph: Graph | None) -> list[Evidence]:

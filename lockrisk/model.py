@@ -59,6 +59,7 @@ class Package:
     groups: tuple[str, ...] = ()  # as recorded by the lockfile itself (poetry 2.1), else empty
     markers: str | None = None  # the environments it is installed in, as the lockfile records it (poetry 2.1)
     requires_python: str | None = None  # the Python versions this release declares (poetry.lock python-versions)
+    wheels: frozenset[str] | None = None  # platform tags of the wheels the lock lists for it (None: not recorded)
     line: int | None = None
 
 

@@ -157,3 +157,40 @@ def test_a_150_gem_update_with_nothing_against_it_stays_below_high(cli, tmp_path
     assert not [c for c in report["changes"] if c["severity"] in ("critical", "high", "medium")]
     text = cli(["diff", before, after, "-f", "text"]).out
     assert "routine, not listed: 70 patch, 70 minor; --all lists them" in text
+
+
+def test_a_native_gem_that_lost_its_prebuilt_platform_is_high(cli, tmp_path) -> None:
+    def lock(version: str, variants: list[str]) -> str:
+        specs = [f"    nokogiri ({version}{'-' + v if v != 'ruby' else ''})\n      racc (~> 1.4)" +
+                 ("\n      mini_portile2 (~> 2.8.2)" if v == "ruby" else "") for v in variants]
+        return ("GEM\n  remote: https://rubygems.example/\n  specs:\n    mini_portile2 (2.8.8)\n"
+                + "\n".join(specs) + "\n    racc (1.8.1)\n\nPLATFORMS\n  ruby\n  x86_64-linux\n\n"
+                "DEPENDENCIES\n  nokogiri\n\nBUNDLED WITH\n   2.6.9\n")
+    for side, text in (("before", lock("1.18.9", ["ruby", "x86_64-linux-gnu"])), ("after", lock("1.19.0", ["ruby"]))):
+        (tmp_path / side).mkdir()
+        (tmp_path / side / "Gemfile.lock").write_text(text)
+    result = cli(["diff", tmp_path / "before" / "Gemfile.lock", tmp_path / "after" / "Gemfile.lock", "-f", "json"])
+    (nokogiri,) = result.json()["changes"]
+    assert (nokogiri["jump"], nokogiri["severity"]) == ("minor", "high")
+    assert nokogiri["evidence"][0]["text"] == ("nokogiri 1.19.0 has no prebuilt build for x86_64-linux, which 1.18.9 "
+                                              "had: it builds from source there")
+
+
+def test_a_python_package_that_lost_a_wheel_platform_is_high(cli, tmp_path) -> None:
+    import shutil
+
+    shutil.copytree(fixture("pypi", "python-floor"), tmp_path / "case")
+    before = tmp_path / "case" / "before" / "poetry.lock"
+    wheel = '{file = "numpy-1.24.4-cp39-cp39-manylinux_2_17_aarch64.manylinux2014_aarch64.whl", hash = "sha256:' + "0" * 64 + '"},'
+    before.write_text(before.read_text().replace("files = [\n", "files = [\n    " + wheel + "\n", 1))
+    numpy = _diff_paths(cli, before, tmp_path / "case" / "after" / "poetry.lock")["numpy"]
+    (platform,) = [e for e in numpy["evidence"] if e["kind"] == "platform"]
+    assert platform["text"] == ("numpy 1.26.4 has no wheel for linux-arm64, which 1.24.4 had: it builds from source "
+                                "there, or fails to install")
+    assert platform["level"] == "high" and platform["source"] == "poetry.lock wheels"
+
+
+def _diff_paths(cli, before, after) -> dict:
+    result = cli(["diff", before, after, "-f", "json"])
+    assert result.code == 0, result.err
+    return {c["name"]: c for c in result.json()["changes"]}

@@ -41,28 +41,46 @@ def refuse_conflicts(text: str, path: str) -> None:
 
 
 def without_artifact_lists(text: str) -> str:
-    """The lockfile text with its per-file hash lists blanked out, line for line.
+    """The lockfile text with its per-file hash lists blanked out, line for line (see `read_artifact_lists`)."""
+    return read_artifact_lists(text)[0]
+
+
+_WHEEL = re.compile(r"""[^"'/\s]+?-[^-"'/\s]+-[^-"'/\s]+-[^-"'/\s]+-([^-"'/\s]+)\.whl""")
+
+
+def read_artifact_lists(text: str) -> tuple[str, dict[int, frozenset[str]]]:
+    """The text with its per-file hash lists blanked out, and the wheel platforms each package lists.
 
     poetry.lock `files = [...]` (and lock 1.1 `[metadata.files]`) and uv.lock `sdist = {...}` /
-    `wheels = [...]` are most of a Python lockfile, and nothing here reads them. Each block is
-    replaced by as many empty lines, so line numbers stay true; a block is only touched when every
-    line has the exact shape those tools write, otherwise it is left for the TOML parser to judge.
+    `wheels = [...]` are most of a Python lockfile. Each block is replaced by as many empty lines, so
+    line numbers stay true; a block is only touched when every line has the exact shape those tools
+    write, otherwise it is left for the TOML parser to judge. On the way, the platform tags of the
+    wheels named there (`manylinux_2_17_x86_64`, `win_amd64`, `any`) are collected for the package
+    whose `[[package]]` header came last, keyed by that header's line number (1-based).
     """
     lines = text.split("\n")
     n = len(lines)
     out: list[str] = []
+    wheels: dict[int, set[str]] = {}
     in_metadata_files = False
+    header = 0
     i = 0
     while i < n:
         line = lines[i]
         if line.startswith("["):
             in_metadata_files = line.strip() == "[metadata.files]"
+            if line.startswith(("[[package]]", "[[distribution]]")):
+                header = i + 1
         opens_list = line in _ARTIFACT_LISTS or (in_metadata_files and _HASH_KEY.match(line) is not None)
         if opens_list:
             j = i + 1
             while j < n and _ARTIFACT_ITEM.match(lines[j]):
                 j += 1
             if j < n and lines[j] == "]":
+                if header and not in_metadata_files:
+                    tags = wheels.setdefault(header, set())
+                    for item in lines[i + 1:j]:
+                        tags.update(tag for m in _WHEEL.finditer(item) for tag in m.group(1).split("."))
                 out.extend([""] * (j - i + 1))
                 i = j + 1
                 continue
@@ -72,7 +90,7 @@ def without_artifact_lists(text: str) -> str:
             continue
         out.append(line)
         i += 1
-    return "\n".join(out)
+    return "\n".join(out), {k: frozenset(v) for k, v in wheels.items()}
 
 
 def header_lines(text: str, pattern: re.Pattern[str]) -> list[int]:

@@ -12,7 +12,7 @@ from typing import Any
 from lockrisk.errors import ParseError
 from lockrisk.model import Lockfile, Package, Requirement, Source
 from lockrisk.names import pypi_key
-from lockrisk.parsers.common import decode_text, header_lines, refuse_conflicts, without_artifact_lists
+from lockrisk.parsers.common import decode_text, header_lines, read_artifact_lists, refuse_conflicts
 from lockrisk.tomlload import loads
 
 KNOWN_LOCK_VERSIONS = ("1.0", "1.1", "2.0", "2.1")
@@ -78,7 +78,8 @@ def _source(raw: Any, where: str, path: str, line: int | None) -> Source:
 def parse_poetry_lock(data: bytes, path: str) -> Lockfile:
     text = decode_text(data, path)
     refuse_conflicts(text, path)
-    doc = loads(without_artifact_lists(text), path)
+    stripped, wheels = read_artifact_lists(text)
+    doc = loads(stripped, path)
     notes: list[str] = []
 
     metadata = doc.get("metadata")
@@ -123,6 +124,7 @@ def parse_poetry_lock(data: bytes, path: str) -> Lockfile:
             groups=tuple(str(g) for g in groups),
             markers=_package_markers(raw.get("markers"), groups),
             requires_python=_python(raw.get("python-versions")),
+            wheels=wheels.get(line) if line else None,
             line=line,
         )
         if key in packages:

@@ -15,7 +15,7 @@ from urllib.parse import parse_qs, urlsplit
 from lockrisk.errors import ParseError
 from lockrisk.model import Lockfile, Package, Requirement, Source
 from lockrisk.names import pypi_key
-from lockrisk.parsers.common import decode_text, header_lines, refuse_conflicts, without_artifact_lists
+from lockrisk.parsers.common import decode_text, header_lines, read_artifact_lists, refuse_conflicts
 from lockrisk.tomlload import loads
 
 _PACKAGE_HEADER = re.compile(r"^\[\[(package|distribution)\]\]\s*$", re.M)
@@ -70,7 +70,8 @@ def _declared(items: Any, group: str, line: int | None) -> list[Requirement]:
 def parse_uv_lock(data: bytes, path: str) -> Lockfile:
     text = decode_text(data, path)
     refuse_conflicts(text, path)
-    doc = loads(without_artifact_lists(text), path)
+    stripped, wheels = read_artifact_lists(text)
+    doc = loads(stripped, path)
     schema = doc.get("version")
     raw_packages = doc.get("package", doc.get("distribution"))
     if not isinstance(schema, int) or not isinstance(raw_packages, list):
@@ -117,7 +118,7 @@ def parse_uv_lock(data: bytes, path: str) -> Lockfile:
         if key in packages:
             continue  # a fork-split duplicate: keep the first
         packages[key] = Package(name=name, key=key, version=version, source=source, requires=tuple(requires),
-                                line=line)
+                                wheels=wheels.get(line) if line else None, line=line)
     requires_python = doc.get("requires-python")
     return Lockfile(path=path, ecosystem="pypi", format_version=f"{schema}.{doc.get('revision', 1)}",
                     python_range=requires_python if isinstance(requires_python, str) else None,
