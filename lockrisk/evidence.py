@@ -199,7 +199,12 @@ def _platform_key(platform: str) -> str:
     return platform.removesuffix("-gnu")
 
 
-_ARCH = {"amd64": "x86_64", "x86_64": "x86_64", "win32": "x86", "i686": "x86", "aarch64": "arm64", "arm64": "arm64"}
+_ARCH = {"amd64": "x86_64", "x86_64": "x86_64", "win32": "x86", "i686": "x86", "aarch64": "arm64", "arm64": "arm64",
+         "intel": "x86_64"}
+# where Python projects deploy: a lock does not say (uv and Poetry resolve for every platform), so only the
+# losses that matter in practice count; 32-bit x86, ppc64le, s390x and armv7l wheels come and go routinely
+DEPLOYED = frozenset({"linux-x86_64", "linux-arm64", "musl-x86_64", "musl-arm64", "macos-x86_64", "macos-arm64",
+                      "windows-x86_64"})
 
 
 def wheel_families(tags: frozenset[str]) -> set[str]:
@@ -245,7 +250,7 @@ def _wheel_evidence(f: Finding, graph: Graph) -> list[Evidence]:
     had, has = wheel_families(change.old.wheels), wheel_families(change.new.wheels)
     if "any" in has or "any" in had:
         return []
-    lost = sorted(had - has)
+    lost = sorted((had - has) & DEPLOYED)
     if not lost:
         return []
     return [Evidence(kind="platform", source=f"{graph.lockfile.kind} wheels", level="high",
