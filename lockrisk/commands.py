@@ -371,8 +371,6 @@ def lookup_factory(settings, *, budget: float = 20.0):
 
 
 def run_audit(options: AuditOptions) -> int:
-    from dataclasses import replace
-
     from lockrisk.audit import audit_findings
     from lockrisk.config import load_settings
     from lockrisk.graph import Graph

@@ -86,7 +86,8 @@ def declares_support(ecosystem: str, constraint: str, new_version: str) -> bool 
         return None
 
 
-def _names(items: list[str], limit: int = 4) -> str:
+def name_list(items: list[str], limit: int = 4) -> str:
+    """'a, b, c, d and 2 more'."""
     shown = ", ".join(items[:limit])
     return shown + (f" and {len(items) - limit} more" if len(items) > limit else "")
 
@@ -121,19 +122,19 @@ def support_evidence(f: Finding, graph: Graph, manifest: str) -> list[Evidence]:
         requiring = [s.split(" requires ")[0] for s in f.forced_by
                      if not s.startswith(("holding ", manifest)) and " requires " in s]
         if requiring:
-            text = f"declared: {_names(requiring)} require{'s' if len(requiring) == 1 else ''} {change.name} {line}"
+            text = f"declared: {name_list(requiring)} require{'s' if len(requiring) == 1 else ''} {change.name} {line}"
         else:
             text = f"declared: its old version could not stay with the rest of the change, so {line} came with it"
         if never:
-            text += f"; never declared support: {_names(never)}"
+            text += f"; never declared support: {name_list(never)}"
         return out + [Evidence(kind="declared", source=lock, level="low", text=text)]
     if f.unrecorded and not never:
         return out + [Evidence(kind="unrecorded", source=lock, level="medium",
-                               text=f"{lock} does not record which versions {_names(list(f.unrecorded))} accept, "
+                               text=f"{lock} does not record which versions {name_list(list(f.unrecorded))} accept, "
                                     f"so whether they support {line} cannot be told offline")]
     if never:
         level: Level = "high"
-        text = f"undeclared: nothing declared support for {change.name} {line}; only floors below it: {_names(never)}"
+        text = f"undeclared: nothing declared support for {change.name} {line}; only floors below it: {name_list(never)}"
         if ecosystem == "rubygems" and change.key in standard_gems() and release_line(scheme.parse(new))[0] == 0:
             return out + [Evidence(kind="standard-gem", source="lockrisk catalogue (ruby_stdlib.toml)", level="info",
                                    text=f"{change.name} ships with Ruby and moves along its 0.x line with it: routine "
@@ -271,7 +272,7 @@ def new_dependency_evidence(f: Finding, graph: Graph, old_graph: Graph | None) -
         return []
     size = "a major" if change.jump.kind == "major" else f"a {change.jump.kind}"
     return [Evidence(kind="new-dependency", source=graph.lockfile.kind or "lockfile", level="medium",
-                     text=f"{change.name} {change.new.version}, {size} release, brings in {_names(fresh)}, new to "
+                     text=f"{change.name} {change.new.version}, {size} release, brings in {name_list(fresh)}, new to "
                           "the lockfile: new code and new build steps arrive with it")]
 
 

@@ -24,7 +24,7 @@ from dataclasses import dataclass, replace
 
 from lockrisk.analyse import Finding
 from lockrisk.catalogue.load import Breakage, breakages, tiers
-from lockrisk.evidence import (LEVELS, Evidence, new_dependency_evidence, platform_evidence, ruby_evidence,
+from lockrisk.evidence import (LEVELS, Evidence, name_list, new_dependency_evidence, platform_evidence, ruby_evidence,
                                runtime_evidence, support_evidence)
 from lockrisk.errors import VersionError
 from lockrisk.graph import Graph
@@ -156,12 +156,6 @@ def match_breakage(finding: Finding, graph: Graph) -> tuple[Breakage, str | None
     return None
 
 
-def _list(items: list[str], limit: int = 4) -> str:
-    shown = items[:limit]
-    more = f" and {len(items) - limit} more" if len(items) > limit else ""
-    return ", ".join(shown) + more
-
-
 def _tier(finding: Finding, graph: Graph, reach: Reachability, settings) -> tuple[str, str, str, tuple[str, ...]]:
     """(tier, where it came from, why, the non-runtime groups it is reached through)."""
     change = finding.change
@@ -177,7 +171,7 @@ def _tier(finding: Finding, graph: Graph, reach: Reachability, settings) -> tupl
         package = graph.packages.get(key)
         via = [g for r in roots for g in reach.root_groups.get(r, ())] or list(package.groups if package else ())
         groups = tuple(dict.fromkeys(g for g in via if group_tier(g) is not None))
-        text = f"only reachable from {only_tier} dependencies" + (f" ({_list(roots, 3)})" if roots else "")
+        text = f"only reachable from {only_tier} dependencies" + (f" ({name_list(roots, 3)})" if roots else "")
         if entry is not None and entry.tier in TIER_CAP and entry.tier != only_tier:
             # the catalogue is more specific about a non-runtime package (pytest in a "dev" group is a test tool)
             return entry.tier, "group", f"{entry.reason}; {text}", groups
@@ -306,7 +300,7 @@ def assess(finding: Finding, graph: Graph, reach: Reachability, settings=None,
     if weighing and runtime_deps and tier not in TIER_CAP:
         evidence.append(Evidence(kind="dependents", source=graph.lockfile.kind or "lockfile", level="context",
                                  text=f"{len(runtime_deps)} runtime dependent{'s' if len(runtime_deps) != 1 else ''}: "
-                                      f"{_list(runtime_deps)}"))
+                                      f"{name_list(runtime_deps)}"))
     if settings is not None:
         ignore = settings.active_ignore(change.name, change.key, change.lockfile)
         if ignore is not None:
@@ -405,7 +399,7 @@ def weigh_findings(findings: list[Finding], graph: Graph, settings=None, old_gra
         if f.family_members:
             family = Evidence(kind="family", source=graph.lockfile.kind or "lockfile", level="context",
                               text=f"moved in lockstep with {len(f.family_members)} packages it pins exactly: "
-                                   f"{_list(list(f.family_members), 6)}")
+                                   f"{name_list(list(f.family_members), 6)}")
             a = replace(a, reasons=a.reasons + (Reason(code="family", text=family.text),),
                         evidence=a.evidence + (family,))
         out.append(replace(f, assessment=a))

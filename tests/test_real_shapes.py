@@ -20,7 +20,7 @@ import pytest
 import responses
 
 from conftest import fixture
-from test_ci import API, COMMENTS, actions_env, git, no_sleep, outputs
+from test_ci import COMMENTS, actions_env, git, no_sleep, outputs
 
 try:
     import tomllib

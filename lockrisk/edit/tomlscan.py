@@ -176,7 +176,7 @@ class _Scanner:
                     expect_key, pending_key = True, None
                 elif ch == "=":
                     pass
-                elif expect_key and (m := _BARE.match(text, i)):
+                elif expect_key and _BARE.match(text, i):
                     parts, i = self.key(i)
                     pending_key = ".".join(parts)
                     expect_key = False
