@@ -45,7 +45,14 @@ def without_artifact_lists(text: str) -> str:
     return read_artifact_lists(text)[0]
 
 
-_WHEEL = re.compile(r"""[^"'/\s]+?-[^-"'/\s]+-[^-"'/\s]+-[^-"'/\s]+-([^-"'/\s]+)\.whl""")
+def _wheel_platforms(item: str) -> list[str]:
+    """Platform tags of the wheel a `files`/`wheels` item names: name-version-python-abi-PLATFORM.whl."""
+    end = item.find(".whl")
+    if end < 0:
+        return []
+    start = max(item.rfind("/", 0, end), item.rfind('"', 0, end)) + 1
+    parts = item[start:end].split("-")
+    return parts[-1].split(".") if len(parts) >= 5 else []
 
 
 def read_artifact_lists(text: str) -> tuple[str, dict[int, frozenset[str]]]:
@@ -80,7 +87,7 @@ def read_artifact_lists(text: str) -> tuple[str, dict[int, frozenset[str]]]:
                 if header and not in_metadata_files:
                     tags = wheels.setdefault(header, set())
                     for item in lines[i + 1:j]:
-                        tags.update(tag for m in _WHEEL.finditer(item) for tag in m.group(1).split("."))
+                        tags.update(_wheel_platforms(item))
                 out.extend([""] * (j - i + 1))
                 i = j + 1
                 continue
