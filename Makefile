@@ -17,7 +17,7 @@ $(VENV)/.installed-test: pyproject.toml | $(BIN)/python
 	touch $@ $(VENV)/.installed
 
 demo: $(VENV)/.installed
-	$(BIN)/lockrisk diff fixtures/rubygems/incident/before/Gemfile.lock fixtures/rubygems/incident/after/Gemfile.lock
+	$(BIN)/lockrisk diff --offline fixtures/rubygems/incident/before/Gemfile.lock fixtures/rubygems/incident/after/Gemfile.lock
 
 test: $(VENV)/.installed-test
 	$(BIN)/python -m pytest -q

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -193,3 +194,23 @@ def test_simple_api_revalidates_with_etag(rsps, tmp_path: Path) -> None:
                            match=[responses.matchers.header_matcher({"If-None-Match": '"sa-1"'})])
     versions = {r.version for r in PyPIClient(HttpClient(cache_dir=cache), INDEX).releases("sqlalchemy")}
     assert "2.0.38" in versions and len(revalidated.calls) == 1
+
+
+def test_an_unreachable_host_is_asked_once_not_for_every_package(tmp_path: Path) -> None:
+    """A runner with no route to the registry: the first failure stands for the rest of the run."""
+    import requests
+
+    with responses.RequestsMock(assert_all_requests_are_fired=False) as rsps:
+        rsps.add(responses.GET, re.compile(r"https://rubygems\.example/.*"),
+                 body=requests.exceptions.ConnectionError("no route to host"))
+        http = HttpClient(cache_dir=tmp_path, sleep=lambda s: None)
+        client = RubyGemsClient(http, GEMS)
+        errors = []
+        for name in ("rack", "puma", "sidekiq", "rails", "pg"):
+            with pytest.raises(RegistryError) as exc:
+                client.releases(name)
+            errors.append(exc.value.message)
+    assert http.requests_made == 3  # the first package's three tries, then nothing
+    assert errors[0] == "https://rubygems.example/info/rack: ConnectionError"
+    assert errors[-1] == ("https://rubygems.example/info/pg: ConnectionError (the host did not answer earlier; "
+                          "not asked again)")

@@ -60,6 +60,7 @@ class HttpClient:
         self.offline = offline
         self.requests_made = 0
         self._lock = threading.Lock()
+        self._unreachable: dict[str, str] = {}  # host -> why it could not be reached
         self._session = session
 
     @property
@@ -104,6 +105,11 @@ class HttpClient:
     def get(self, url: str, *, accept: str = "*/*") -> Fetched:
         if self.offline:
             raise RegistryError("offline: no request made")
+        host = urlsplit(url).netloc
+        with self._lock:
+            down = self._unreachable.get(host)
+        if down is not None:
+            raise RegistryError(f"{redact(url)}: {down} (the host did not answer earlier; not asked again)")
         cache_path = self._cache_path(url, accept)
         cached = self._read_cache(cache_path)
         if cached and cached.get("fresh_until", 0) > time.time():
@@ -127,6 +133,9 @@ class HttpClient:
                 if attempt == RETRIES - 1 or not _transient(exc):
                     what = ("truncated response (the connection closed early)"
                             if type(exc).__name__ == "ChunkedEncodingError" else type(exc).__name__)
+                    if type(exc).__name__ in ("ConnectionError", "ConnectTimeout"):
+                        with self._lock:  # a host that cannot be reached is not asked again in this run
+                            self._unreachable.setdefault(host, what)
                     raise RegistryError(f"{redact(url)}: {what}") from None
                 self.sleep(delay)
                 delay *= 2

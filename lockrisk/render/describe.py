@@ -133,4 +133,4 @@ def routine(findings) -> str:
     order = ["patch", "minor", "calendar", "routine majors", "majors of Ruby's own gems", "majors of docs tools",
              "majors of test tools", "majors of development tools", "added", "removed"]
     ranked = sorted(counts.items(), key=lambda kv: order.index(kv[0]) if kv[0] in order else len(order))
-    return ", ".join(f"{n} {label}" for label, n in ranked)
+    return ", ".join(f"{n} {label.replace('majors', 'major') if n == 1 else label}" for label, n in ranked)
