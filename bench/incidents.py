@@ -88,7 +88,7 @@ def judge(incident: dict, old: Path, new: Path, online: bool) -> dict:
         # the registry as it stood when the change was committed: no later release is seen
         http = HttpClient(cache_dir=default_cache_dir(), budget=60.0)
         when = committed(incident)
-        lookups = lambda lockfile: Lookup(lockfile, index_url=None, http=http, now=when, progress=False)  # noqa: E731
+        lookups = lambda lockfile, old=None: Lookup(lockfile, index_url=None, http=http, now=when, progress=False)  # noqa: E731
     report = build_report("diff", [pair], lookups=lookups)
     key = pypi_key(incident["culprit"]) if incident["ecosystem"] == "pypi" else incident["culprit"]
     ranked = [f for f in report.findings if f.assessment is not None]

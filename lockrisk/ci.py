@@ -34,6 +34,23 @@ def _fetch_if_missing(cwd: Path, sha: str) -> None:
         subprocess.run(["git", "fetch", "--no-tags", "--depth=1", "origin", sha], cwd=cwd, capture_output=True)
 
 
+def _at_revision(cwd: Path, revision: str):
+    """Read files as they are at `revision`: the pull request under review never configures its own review."""
+    from lockrisk.gitsource import GitRepo
+
+    repo = GitRepo(cwd)
+    commit = repo.resolve(revision)
+
+    def read(path: Path) -> str | None:
+        try:
+            data = repo.show(commit, repo.relative(str(path)))
+        except GitError:
+            return None
+        return None if data is None else data.decode("utf-8", errors="replace")
+
+    return read
+
+
 def run_ci(env: Mapping[str, str] | None = None, cwd: Path | None = None, session=None,
            sleep=time.sleep) -> int:
     from lockrisk.commands import check_severity
@@ -66,11 +83,17 @@ def run_ci(env: Mapping[str, str] | None = None, cwd: Path | None = None, sessio
         except GitError as exc:
             raise GitError(f"{exc.message} (check out with fetch-depth: 0, or set the `base` input)") from None
 
-    settings = load_settings(config, cwd, [p.path for p in pairs])
+    if files:
+        settings = load_settings(config, cwd, [p.path for p in pairs])
+    else:
+        settings = load_settings(config, cwd, [p.path for p in pairs], read_text=_at_revision(cwd, base),
+                                 label=f"@{base}")
+        notes.append(f"settings are read from the base revision ({base}): a pull request's own changes to "
+                     ".lockrisk.toml or [tool.lockrisk] apply once merged")
     fail_on = check_severity(env.get("LOCKRISK_FAIL_ON") or settings.fail_on or "high", "fail-on", allow_none=True)
     from lockrisk.commands import is_offline, lookup_factory
 
-    lookups = None if is_offline(False, env) else lookup_factory(settings)
+    lookups = None if is_offline(False, env) else lookup_factory(settings, trust_base=not files)
     report = build_report("ci", pairs, notes + list(settings.notes), settings=settings, lookups=lookups)
 
     report_path = Path(env.get("LOCKRISK_REPORT") or Path(env.get("RUNNER_TEMP") or cwd) / "lockrisk-report.json")

@@ -361,13 +361,17 @@ def is_offline(flag: bool, env=None) -> bool:
     return flag or env_flag((env if env is not None else os.environ).get("LOCKRISK_OFFLINE"), False)
 
 
-def lookup_factory(settings, *, budget: float = 20.0):
-    """Lookups that share one HTTP client, and so one time budget and one cache, across lockfiles."""
+def lookup_factory(settings, *, budget: float = 20.0, trust_base: bool = False):
+    """Lookups that share one HTTP client, and so one time budget and one cache, across lockfiles.
+
+    With `trust_base` (a pull request under review) only registries the old side already used, the
+    settings or the environment name are asked."""
     from lockrisk.registry.facts import Lookup
     from lockrisk.registry.http import HttpClient, default_cache_dir
 
     http = HttpClient(cache_dir=default_cache_dir(), budget=budget)
-    return lambda lockfile: Lookup(lockfile, index_url=settings.index_url, http=http)
+    return lambda new, old=None: Lookup(new, index_url=settings.index_url, http=http,
+                                        trusted=old if trust_base else None)
 
 
 def run_audit(options: AuditOptions) -> int:

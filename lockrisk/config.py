@@ -21,7 +21,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 from lockrisk.catalogue.load import TIERS
 from lockrisk.errors import ConfigError, LockriskError
@@ -121,23 +121,34 @@ def settings_from_table(table: dict[str, Any], path: str, today: dt.date | None 
                     ignores=tuple(ignores), notes=tuple(notes))
 
 
-def load_settings(explicit: Path | None, cwd: Path, lockfile_paths: list[str] | None = None) -> Settings:
-    """Settings from --config, else .lockrisk.toml or [tool.lockrisk] here or beside a lockfile."""
+def _read_file(path: Path) -> str | None:
+    try:
+        return path.read_text(encoding="utf-8")
+    except (FileNotFoundError, NotADirectoryError):
+        return None
+    except (UnicodeDecodeError, IsADirectoryError):
+        raise ConfigError("not a UTF-8 TOML file", path=str(path)) from None
+
+
+def load_settings(explicit: Path | None, cwd: Path, lockfile_paths: list[str] | None = None,
+                  read_text: Callable[[Path], str | None] = _read_file, label: str = "") -> Settings:
+    """Settings from --config, else .lockrisk.toml or [tool.lockrisk] here or beside a lockfile.
+
+    `read_text` reads a settings file (None when it does not exist): the working tree by default, the
+    base revision in `lockrisk ci`, so that a pull request never configures its own review.
+    """
     from lockrisk.tomlload import loads
 
-    def read(path: Path) -> dict[str, Any]:
-        try:
-            text = path.read_text(encoding="utf-8")
-        except FileNotFoundError:
-            raise ConfigError("no such settings file", path=str(path)) from None
-        except (UnicodeDecodeError, IsADirectoryError):
-            raise ConfigError("not a UTF-8 TOML file", path=str(path)) from None
-        return loads(text, str(path))
+    def read(path: Path) -> dict[str, Any] | None:
+        text = read_text(path)
+        return None if text is None else loads(text, f"{path}{label}")
 
     if explicit is not None:
         doc = read(explicit)
+        if doc is None:
+            raise ConfigError("no such settings file", path=f"{explicit}{label}")
         table = doc.get("tool", {}).get("lockrisk", doc) if explicit.name == "pyproject.toml" else doc
-        return settings_from_table(table, str(explicit))
+        return settings_from_table(table, f"{explicit}{label}")
     places = [cwd] + [(cwd / p).parent for p in (lockfile_paths or [])]
     seen: set[Path] = set()
     for place in places:
@@ -145,15 +156,14 @@ def load_settings(explicit: Path | None, cwd: Path, lockfile_paths: list[str] | 
             continue
         seen.add(place)
         dotfile = place / ".lockrisk.toml"
-        if dotfile.is_file():
-            return settings_from_table(read(dotfile), str(dotfile))
-        pyproject = place / "pyproject.toml"
-        if pyproject.is_file():
-            try:
-                doc = read(pyproject)
-            except LockriskError:
-                continue  # an unreadable pyproject is reported by the parser that needs it
-            tool = doc.get("tool", {})
-            if isinstance(tool, dict) and isinstance(tool.get("lockrisk"), dict):
-                return settings_from_table(tool["lockrisk"], f"{pyproject} [tool.lockrisk]")
+        doc = read(dotfile)
+        if doc is not None:
+            return settings_from_table(doc, f"{dotfile}{label}")
+        try:
+            doc = read(place / "pyproject.toml")
+        except LockriskError:
+            continue  # an unreadable pyproject is reported by the parser that needs it
+        tool = doc.get("tool", {}) if doc is not None else {}
+        if isinstance(tool, dict) and isinstance(tool.get("lockrisk"), dict):
+            return settings_from_table(tool["lockrisk"], f"{place / 'pyproject.toml'}{label} [tool.lockrisk]")
     return Settings()

@@ -190,12 +190,12 @@ def pair_notes(pair: LockfilePair) -> list[str]:
 
 def build_report(command: str, pairs: list[LockfilePair], notes: list[str] | None = None, settings=None,
                  lookups: Callable | None = None) -> Report:
-    """`lookups(lockfile)` gives a registry Lookup for a lockfile when look-ups are on (None: offline)."""
+    """`lookups(new, old)` gives a registry Lookup for a lockfile pair when look-ups are on (None: offline)."""
     findings: list[Finding] = []
     all_notes: list[str] = list(notes or [])
     summaries = []
     for pair in pairs:
-        lookup = lookups(pair.new) if lookups is not None else None
+        lookup = lookups(pair.new, pair.old) if lookups is not None else None
         findings.extend(findings_for(pair, settings, lookup))
         if lookup is not None:
             all_notes.extend(n for n in lookup.notes if n not in all_notes)

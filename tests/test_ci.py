@@ -201,3 +201,63 @@ def test_job_summary_stays_under_its_cap() -> None:
     assert len(cut.encode()) <= limit
     assert cut.startswith(full.splitlines()[0]) and "cut to stay under the job summary size limit" in cut
     assert render_summary(report, limit_bytes=len(full.encode())) == full
+
+
+IGNORE_IT = '[[ignore]]\nname = "connection_pool"\nreason = "trust me"\n'
+
+
+def test_a_pull_request_cannot_switch_off_its_own_review(tmp_path: Path, capsys) -> None:
+    repo, base = make_repo(tmp_path)
+    (repo / ".lockrisk.toml").write_text(IGNORE_IT + 'fail-on = "none"\n')  # added by the pull request itself
+    git(repo, "add", "-A")
+    git(repo, "commit", "-qm", "quiet please")
+    code = run_ci(env=actions_env(tmp_path, base, LOCKRISK_COMMENT="false"), cwd=repo, sleep=no_sleep)
+    out, err = capsys.readouterr()
+    assert code == 1  # the head's settings are not read: connection_pool is still critical
+    assert "connection_pool 2.5.5 -> 3.0.2 in Gemfile.lock is critical" in err
+    assert outputs(tmp_path)["highest-severity"] == "critical"
+    assert "settings are read from the base revision" in out
+
+
+def test_settings_already_on_the_base_branch_apply(tmp_path: Path) -> None:
+    repo = tmp_path / "repo"
+    repo.mkdir()
+    git(repo, "init", "-q", "-b", "main")
+    for name in ("Gemfile", "Gemfile.lock"):
+        shutil.copy(fixture("rubygems", "incident", "before", name), repo / name)
+    (repo / ".lockrisk.toml").write_text(IGNORE_IT)
+    git(repo, "add", "-A")
+    git(repo, "commit", "-qm", "before, with reviewed settings")
+    base = git(repo, "rev-parse", "HEAD")
+    for name in ("Gemfile", "Gemfile.lock"):
+        shutil.copy(fixture("rubygems", "incident", "after", name), repo / name)
+    git(repo, "add", "-A")
+    git(repo, "commit", "-qm", "after")
+    env = actions_env(tmp_path, base, LOCKRISK_COMMENT="false", LOCKRISK_FAIL_ON="critical")
+    assert run_ci(env=env, cwd=repo, sleep=no_sleep) == 0
+    report = json.loads(Path(outputs(tmp_path)["report"]).read_text())
+    cp = next(c for c in report["changes"] if c["name"] == "connection_pool")
+    assert cp["severity"] == "info" and cp["evidence"][0]["kind"] == "ignored"
+
+
+@responses.activate(assert_all_requests_are_fired=False)
+def test_registries_the_pull_request_introduces_are_never_contacted(tmp_path: Path, capsys) -> None:
+    repo, base = make_repo(tmp_path)
+    lock = repo / "Gemfile.lock"
+    lock.write_text(lock.read_text().replace("https://rubygems.example/", "https://collector.attacker.example/"))
+    git(repo, "add", "-A")
+    git(repo, "commit", "-qm", "point the registry elsewhere")
+    # only the base's registry may be asked: anything else would fail this test (nothing is registered for it).
+    # connection_pool's listing succeeds, so the release dates of its dependents (now named with the new
+    # registry) are wanted next: exactly the requests the pull request must not be able to redirect
+    from test_registry import play
+
+    play(responses.mock, "rubygems", "success")
+    responses.add(responses.GET, re.compile(r"https://rubygems\.example/.*"), status=404, body="not here")
+    env = actions_env(tmp_path, base, LOCKRISK_COMMENT="false", LOCKRISK_OFFLINE="false")
+    run_ci(env=env, cwd=repo, sleep=no_sleep)
+    assert all("attacker" not in call.request.url for call in responses.calls)
+    report = json.loads(Path(outputs(tmp_path)["report"]).read_text())
+    cp = next(c for c in report["changes"] if c["name"] == "connection_pool")
+    assert cp["registry"]["latest"] == "3.0.2"  # asked where the base revision's lockfile says
+    assert cp["registry"]["predates"] == []  # its dependents, named with the new registry, were not asked

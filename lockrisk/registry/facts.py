@@ -65,6 +65,21 @@ def index_for(package: Package, lockfile: Lockfile, index_url: str | None, env=o
     return index_url or env.get("PIP_INDEX_URL") or env.get("UV_INDEX_URL") or env.get("UV_DEFAULT_INDEX")
 
 
+def _origin(url: str) -> str:
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.hostname or ''}:{parts.port or ''}"
+
+
+def _indexes(lockfile: Lockfile, index_url: str | None, env=os.environ) -> set[str]:
+    """The registry origins a trusted lockfile, the settings and the environment name."""
+    urls = {index_for(p, lockfile, index_url, env) for p in lockfile.packages.values()}
+    urls |= {index_url, env.get("PIP_INDEX_URL"), env.get("UV_INDEX_URL"), env.get("UV_DEFAULT_INDEX")}
+    urls |= {v for k, v in env.items() if k.startswith("BUNDLE_MIRROR__")}
+    return {_origin(u) for u in urls if u}
+
+
 def _date(text: str | None) -> dt.datetime | None:
     if not text:
         return None
@@ -136,8 +151,12 @@ class Lookup:
     """Registry facts for many packages at once, within a time budget, never raising."""
 
     def __init__(self, lockfile: Lockfile, *, index_url: str | None, http: HttpClient,
-                 now: dt.datetime | None = None, progress: bool | None = None) -> None:
+                 now: dt.datetime | None = None, progress: bool | None = None,
+                 trusted: Lockfile | None = None) -> None:
+        """`trusted`: a lockfile (the base revision's) whose registries alone may be asked, besides the
+        settings and the environment; a registry only the reviewed change names is never contacted."""
         self.lockfile = lockfile
+        self.trusted_indexes = _indexes(trusted, index_url) if trusted is not None else None
         self.index_url = index_url
         self.http = http
         self.now = now or dt.datetime.now(dt.timezone.utc)
@@ -172,8 +191,14 @@ class Lookup:
             self._versions[package.key] = result
         return result
 
-    def _fetch_versions(self, package: Package) -> tuple[dict[str, str | None], set[str], str | None, dict[str, str]]:
+    def _index(self, package: Package) -> str | None:
         base = index_for(package, self.lockfile, self.index_url)
+        if base is not None and self.trusted_indexes is not None and _origin(base) not in self.trusted_indexes:
+            raise RegistryError(f"{redact(base)} is named only by the change under review: not contacted")
+        return base
+
+    def _fetch_versions(self, package: Package) -> tuple[dict[str, str | None], set[str], str | None, dict[str, str]]:
+        base = self._index(package)
         if base is None:
             raise RegistryError(f"no index URL for {package.name}: set PIP_INDEX_URL or [tool.lockrisk] index-url")
         if self.lockfile.ecosystem == "rubygems":
@@ -264,7 +289,7 @@ class Lookup:
         return None
 
     def _newest_requirement(self, dep: Package, name: str) -> tuple[str | None, str | None]:
-        base = index_for(dep, self.lockfile, self.index_url)
+        base = self._index(dep)
         if base is None:
             return None, None
         scheme = scheme_for(self.lockfile.ecosystem)
