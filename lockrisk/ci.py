@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import re
+import secrets
 import subprocess
 import sys
 import time
@@ -21,6 +22,13 @@ from lockrisk.github.context import GitHubContext, flag
 from lockrisk.report import Report
 
 RESOLVED = "✅ **lockrisk**: resolved: the latest push leaves no risky lockfile changes."
+
+
+def log_safe(text: str) -> str:
+    """Text for the job log that cannot start a workflow command: the runner reads `##[command]` anywhere in a
+    line and `::command::` at its start, so both are broken up with a zero-width space."""
+    text = text.replace("##[", "#\u200b#[")
+    return "\n".join("\u200b" + line if line.lstrip().startswith("::") else line for line in text.split("\n"))
 
 
 def _split(value: str | None) -> list[str]:
@@ -42,10 +50,13 @@ def _at_revision(cwd: Path, revision: str):
     commit = repo.resolve(revision)
 
     def read(path: Path) -> str | None:
+        from lockrisk.config import read_file
+
         try:
-            data = repo.show(commit, repo.relative(str(path)))
+            relative = repo.relative(str(path))
         except GitError:
-            return None
+            return read_file(path)  # outside the repository (say, written by the workflow): not the change's
+        data = repo.show(commit, relative)
         return None if data is None else data.decode("utf-8", errors="replace")
 
     return read
@@ -101,7 +112,9 @@ def run_ci(env: Mapping[str, str] | None = None, cwd: Path | None = None, sessio
     if env.get("LOCKRISK_SARIF"):
         atomic_write(cwd / env["LOCKRISK_SARIF"], render(report, "sarif"))
 
-    sys.stdout.write(render(report, "text"))
+    # lockfile text is a stranger's: while it is printed, the runner executes no workflow command
+    token = secrets.token_hex(16)
+    sys.stdout.write(f"::stop-commands::{token}\n{log_safe(render(report, 'text'))}::{token}::\n")
     if flag(env.get("LOCKRISK_ANNOTATIONS"), True):
         sys.stdout.write(render(report, "annotations"))
 
@@ -148,6 +161,6 @@ def _exit_status(report: Report, fail_on: str) -> int:
 
     failing = report.reaching(fail_on)
     for f in failing:
-        print(f"lockrisk: {plain(f.name)} {plain(describe.versions(f))} in {plain(f.change.lockfile)} is "
-              f"{f.assessment.severity} (fail-on: {fail_on})", file=sys.stderr)
+        print(log_safe(f"lockrisk: {plain(f.name)} {plain(describe.versions(f))} in {plain(f.change.lockfile)} is "
+                       f"{f.assessment.severity} (fail-on: {fail_on})"), file=sys.stderr)
     return 1 if failing else 0

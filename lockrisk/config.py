@@ -121,7 +121,8 @@ def settings_from_table(table: dict[str, Any], path: str, today: dt.date | None 
                     ignores=tuple(ignores), notes=tuple(notes))
 
 
-def _read_file(path: Path) -> str | None:
+def read_file(path: Path) -> str | None:
+    """A settings file's text from disk, None when it does not exist."""
     try:
         return path.read_text(encoding="utf-8")
     except (FileNotFoundError, NotADirectoryError):
@@ -131,7 +132,7 @@ def _read_file(path: Path) -> str | None:
 
 
 def load_settings(explicit: Path | None, cwd: Path, lockfile_paths: list[str] | None = None,
-                  read_text: Callable[[Path], str | None] = _read_file, label: str = "") -> Settings:
+                  read_text: Callable[[Path], str | None] = read_file, label: str = "") -> Settings:
     """Settings from --config, else .lockrisk.toml or [tool.lockrisk] here or beside a lockfile.
 
     `read_text` reads a settings file (None when it does not exist): the working tree by default, the

@@ -261,3 +261,48 @@ def test_registries_the_pull_request_introduces_are_never_contacted(tmp_path: Pa
     cp = next(c for c in report["changes"] if c["name"] == "connection_pool")
     assert cp["registry"]["latest"] == "3.0.2"  # asked where the base revision's lockfile says
     assert cp["registry"]["predates"] == []  # its dependents, named with the new registry, were not asked
+
+
+def runner_commands(stdout: str) -> list[str]:
+    """Workflow commands as the Actions runner finds them: `::cmd ...::` at a line's start, the legacy
+    `##[cmd]` anywhere in a line, and nothing between `::stop-commands::TOKEN` and `::TOKEN::`."""
+    found, stopped = [], None
+    for line in stdout.splitlines():
+        if stopped is not None:
+            if line.strip() == f"::{stopped}::":
+                stopped = None
+            continue
+        modern = re.match(r"^\s*::([A-Za-z-]+)(?: [^:]*)?::(.*)$", line)
+        legacy = re.search(r"##\[([A-Za-z-]+)\](.*)$", line)
+        command, rest = (modern.group(1), modern.group(2)) if modern else (legacy.group(1), legacy.group(2)) if legacy else (None, "")
+        if command == "stop-commands":
+            stopped = rest.strip()
+        elif command:
+            found.append(command)
+    return found
+
+
+def test_names_and_paths_cannot_suppress_or_forge_annotations(tmp_path: Path, capsys) -> None:
+    repo = tmp_path / "repo"
+    folder = repo / "::stop-commands::x"
+    folder.mkdir(parents=True)
+    git(repo, "init", "-q", "-b", "main")
+    hostile = "    ::stop-commands::pwn (1.0.0)\n      connection_pool\n    ##[error]forged (1.0.0)\n      connection_pool\n"
+    for side in ("before", "after"):
+        for name in ("Gemfile", "Gemfile.lock"):
+            text = fixture("rubygems", "incident", side, name).read_text()
+            if name == "Gemfile.lock":
+                text = text.replace("\n    connection_pool (", "\n" + hostile + "    connection_pool (", 1)
+            (folder / name).write_text(text)
+        git(repo, "add", "-A")
+        git(repo, "commit", "-qm", side)
+    base = git(repo, "rev-parse", "HEAD~1")
+    code = run_ci(env=actions_env(tmp_path, base, LOCKRISK_COMMENT="false"), cwd=repo, sleep=no_sleep)
+    out, err = capsys.readouterr()
+    assert code == 1
+    assert "::stop-commands::pwn" in out.replace("\u200b", "")  # the name is shown, just inert
+    commands = runner_commands(out) + runner_commands(err)
+    report = json.loads(Path(outputs(tmp_path)["report"]).read_text())
+    annotated = [c for c in report["changes"] if c["severity"] in ("critical", "high", "medium", "low")]
+    assert sorted(commands) == sorted({"critical": "error", "high": "error", "medium": "warning", "low": "notice"}
+                                      [c["severity"]] for c in annotated)
