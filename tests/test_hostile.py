@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 import re
 
 import pytest
@@ -79,3 +80,24 @@ def test_pins_are_never_written_for_hostile_names(report) -> None:
             assert pin.blocked_by and "not a valid package name" in pin.blocked_by
     text = _pins_text(pins, ())
     assert not any(ch in text for ch in DANGEROUS_CHARS)
+
+
+def test_a_gemfile_built_to_backtrack_is_read_in_linear_time(cli, tmp_path: Path) -> None:
+    """853 bytes of `group` and spaces used to take minutes: every Gemfile reader is linear in the line."""
+    import shutil
+    import time
+
+    from conftest import fixture
+
+    case = tmp_path / "case"
+    shutil.copytree(fixture("rubygems", "puma-floats"), case)
+    shapes = ["group" + " " * 20000 + "x", "group (" + " " * 20000 + "x", "group" + "\t " * 20000 + "d",
+              "gem" + " " * 20000 + "(", "x do" + " " * 20000 + "x", "group :a," + " :b," * 20000 + " x"]
+    gemfile = case / "after" / "Gemfile"
+    gemfile.write_text(gemfile.read_text() + "\n".join(shapes) + "\n")
+    started = time.monotonic()
+    diff = cli(["diff", case / "before" / "Gemfile.lock", case / "after" / "Gemfile.lock", "-f", "json"])
+    patch = cli(["pin", case / "before" / "Gemfile.lock", case / "after" / "Gemfile.lock", "--patch"])
+    assert time.monotonic() - started < 10
+    assert diff.code == 0 and patch.code == 0, diff.err + patch.err
+    assert 'gem "puma", "~> 6.6"' in patch.out

@@ -16,12 +16,27 @@ from lockrisk.model import Lockfile, Requirement
 
 DEFAULT_GROUP = "default"
 
-_GEM = re.compile(r"""^\s*gem\s*\(?\s*(["'])([^"']+)\1(.*)$""")
-_GROUP_BLOCK = re.compile(r"^\s*group\s*\(?\s*(.*?)\)?\s+do\s*(\|[^|]*\|)?\s*$")
+# Gemfile lines come from strangers: no pattern may let two whitespace runs compete for the same spaces
+# (`\s*(x)?\s*` backtracks cubically on `group` + 800 spaces), so each run has one owner.
+_GEM = re.compile(r"""^\s*gem(?:\s*\(\s*|\s+)(["'])([^"']+)\1(.*)$""")
+_GROUP_START = re.compile(r"^\s*group\b")
+_DO_END = re.compile(r"\bdo(?:\s*\|[^|]*\|)?\s*$")
 _SYMBOLS = re.compile(r""":(\w+)|["'](\w+)["']""")
 _GROUP_OPTION = re.compile(r"""(?:\b(?:group|groups)\s*:|:groups?\s*=>)\s*(\[[^\]]*\]|:\w+|["']\w+["'])""")
-_OPENS_BLOCK = re.compile(r"(\bdo\s*(\|[^|]*\|)?\s*$)|^\s*(if|unless|case|while|until|begin|def|class|module)\b")
+_OPENS_BLOCK = re.compile(r"(\bdo(?:\s*\|[^|]*\|)?\s*$)|^\s*(if|unless|case|while|until|begin|def|class|module)\b")
 _END = re.compile(r"^\s*end\b")
+
+
+def group_block(line: str) -> str | None:
+    """The arguments of a `group :a, :b do` line ("" for none), or None when it is not one."""
+    start = _GROUP_START.match(line)
+    if start is None:
+        return None
+    end = _DO_END.search(line, start.end())
+    if end is None:
+        return None
+    args = line[start.end():end.start()].strip()
+    return args[1:-1] if args.startswith("(") and args.endswith(")") else args
 
 
 def _symbols(text: str) -> list[str]:
@@ -41,9 +56,9 @@ def read_gemfile_groups(text: str) -> tuple[dict[str, tuple[str, ...]], dict[str
             if stack:
                 stack.pop()
             continue
-        m = _GROUP_BLOCK.match(line)
-        if m:
-            stack.append(_symbols(m.group(1)))
+        args = group_block(line)
+        if args is not None:
+            stack.append(_symbols(args))
             continue
         gem = _GEM.match(line)
         if gem:
@@ -56,7 +71,7 @@ def read_gemfile_groups(text: str) -> tuple[dict[str, tuple[str, ...]], dict[str
                 if g not in seen:
                     seen.append(g)
             lines.setdefault(name, lineno)
-            if re.search(r"\bdo\s*(\|[^|]*\|)?\s*$", line):
+            if _DO_END.search(line):
                 stack.append(None)
             continue
         if _OPENS_BLOCK.search(line) and not re.search(r"\bend\s*$", line):
@@ -104,11 +119,11 @@ def top_level_gem_lines(text: str) -> list[tuple[int, int, str]]:
                 i += 1
                 line = strip_comment(lines[i]).rstrip()
             spans.append((first, i, gem.group(2)))
-            if re.search(r"\bdo\s*(\|[^|]*\|)?\s*$", line):
+            if _DO_END.search(line):
                 depth += 1
             i += 1
             continue
-        if _GROUP_BLOCK.match(line) or (_OPENS_BLOCK.search(line) and not re.search(r"\bend\s*$", line)):
+        if group_block(line) is not None or (_OPENS_BLOCK.search(line) and not re.search(r"\bend\s*$", line)):
             depth += 1
         i += 1
     return spans
