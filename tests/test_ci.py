@@ -17,6 +17,7 @@ from lockrisk.github.comment import MARKER
 
 API = "https://github.example/api/v3"  # a GitHub Enterprise Server style API root
 COMMENTS = f"{API}/repos/acme/shop/issues/7/comments"
+BOT = {"login": "github-actions[bot]", "type": "Bot"}  # who the workflow token writes as
 
 
 def git(repo: Path, *args: str) -> str:
@@ -106,7 +107,7 @@ def test_finds_its_comment_on_a_later_page_and_updates_it(tmp_path: Path, capsys
     responses.get(COMMENTS, json=[{"body": "looks good", "url": f"{API}/c/1"}] * 100,
                   headers={"Link": f'<{page2}>; rel="next"'})
     responses.get(page2, json=[{"body": f"{MARKER}\nold report", "url": f"{API}/repos/acme/shop/issues/comments/99",
-                                "html_url": "x"}])
+                                "html_url": "x", "id": 99, "user": BOT}])
     patched = responses.patch(f"{API}/repos/acme/shop/issues/comments/99", json={"html_url": "y"})
     assert run_ci(env=actions_env(tmp_path, base), cwd=repo, sleep=no_sleep) == 1
     assert json.loads(patched.calls[0].request.body)["body"].startswith(MARKER)
@@ -116,7 +117,8 @@ def test_finds_its_comment_on_a_later_page_and_updates_it(tmp_path: Path, capsys
 @responses.activate(assert_all_requests_are_fired=True)
 def test_a_clean_push_rewrites_the_comment_as_resolved(tmp_path: Path) -> None:
     repo, base = make_repo(tmp_path, after="before")  # the second commit puts nothing risky in
-    responses.get(COMMENTS, json=[{"body": f"{MARKER}\nold report", "url": f"{API}/c/5", "html_url": "x"}])
+    responses.get(COMMENTS, json=[{"body": f"{MARKER}\nold report", "url": f"{API}/c/5", "html_url": "x", "id": 5,
+                                   "user": BOT}])
     patched = responses.patch(f"{API}/c/5", json={"html_url": "x"})
     assert run_ci(env=actions_env(tmp_path, base), cwd=repo, sleep=no_sleep) == 0
     assert "resolved" in json.loads(patched.calls[0].request.body)["body"]
@@ -306,3 +308,40 @@ def test_names_and_paths_cannot_suppress_or_forge_annotations(tmp_path: Path, ca
     annotated = [c for c in report["changes"] if c["severity"] in ("critical", "high", "medium", "low")]
     assert sorted(commands) == sorted({"critical": "error", "high": "error", "medium": "warning", "low": "notice"}
                                       [c["severity"]] for c in annotated)
+
+
+@responses.activate(assert_all_requests_are_fired=True)
+def test_a_strangers_marker_comment_is_left_alone(tmp_path: Path) -> None:
+    repo, base = make_repo(tmp_path)
+    responses.get(f"{API}/user", status=403, json={"message": "Resource not accessible by integration"})
+    forged = {"body": f"{MARKER}\nall clear, merge away", "url": f"{API}/c/3", "id": 3, "user": {"login": "mallory"}}
+    responses.get(COMMENTS, json=[forged])
+    created = responses.post(COMMENTS, json={"html_url": "z"}, status=201)
+    assert run_ci(env=actions_env(tmp_path, base), cwd=repo, sleep=no_sleep) == 1
+    assert len(created.calls) == 1  # our own comment; the stranger's is neither edited nor deleted
+    assert all(call.request.method in ("GET", "POST") for call in responses.calls)
+
+
+@responses.activate(assert_all_requests_are_fired=True)
+def test_a_post_answered_502_after_it_landed_is_not_repeated(tmp_path: Path) -> None:
+    repo, base = make_repo(tmp_path)
+    responses.get(f"{API}/user", json={"login": "lockrisk-bot"})
+    responses.get(COMMENTS, json=[])
+    responses.post(COMMENTS, status=502)  # the gateway timed out, but the comment was written
+    landed = {"body": f"{MARKER}\nreport", "url": f"{API}/c/8", "id": 8, "html_url": "h", "user": {"login": "lockrisk-bot"}}
+    responses.get(COMMENTS, json=[landed])
+    waits: list[float] = []
+    assert run_ci(env=actions_env(tmp_path, base), cwd=repo, sleep=waits.append) == 1
+    assert [c.request.method for c in responses.calls] == ["GET", "GET", "POST", "GET"]
+
+
+@responses.activate(assert_all_requests_are_fired=True)
+def test_overlapping_runs_leave_one_comment(tmp_path: Path) -> None:
+    repo, base = make_repo(tmp_path)
+    responses.get(f"{API}/user", status=403)
+    two = [{"body": f"{MARKER}\nrun {i}", "url": f"{API}/c/{i}", "id": i, "html_url": "h", "user": BOT} for i in (11, 10)]
+    responses.get(COMMENTS, json=two)
+    deleted = responses.delete(f"{API}/c/11", status=204)
+    patched = responses.patch(f"{API}/c/10", json={"html_url": "h"})
+    assert run_ci(env=actions_env(tmp_path, base), cwd=repo, sleep=no_sleep) == 1
+    assert len(deleted.calls) == 1 and len(patched.calls) == 1  # the oldest stays and carries this run's report

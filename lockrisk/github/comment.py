@@ -53,23 +53,66 @@ def _request(session, method: str, url: str, *, sleep: Callable[[float], None], 
     raise AssertionError("unreachable")
 
 
-def find_comment(session, api_url: str, repository: str, number: int, *, sleep=time.sleep) -> dict | None:
-    url = f"{api_url}/repos/{repository}/issues/{number}/comments?per_page=100"
-    while url:
+MAX_PAGES = 30  # 3,000 comments: pagination is bounded, whatever the API's next links say
+ACTIONS_BOT = "github-actions[bot]"  # who the workflow's GITHUB_TOKEN writes as
+
+
+def token_identity(session, api_url: str, *, sleep=time.sleep) -> str:
+    """The login the token writes comments as: /user for a personal token, else the Actions bot."""
+    try:
+        resp = _request(session, "GET", f"{api_url}/user", sleep=sleep)
+        login = resp.json().get("login") if isinstance(resp.json(), dict) else None
+        return login if isinstance(login, str) and login else ACTIONS_BOT
+    except Exception as exc:  # an installation token cannot read /user (403): it is the Actions bot
+        if isinstance(exc, _Forbidden) or _is_requests_error(exc):
+            return ACTIONS_BOT
+        raise
+
+
+def ours(comment: object, identity: str) -> bool:
+    """A comment lockrisk wrote: it carries the marker and the token's own identity wrote it."""
+    if not isinstance(comment, dict):
+        return False
+    body = comment.get("body")
+    user = comment.get("user")
+    login = user.get("login") if isinstance(user, dict) else None
+    return isinstance(body, str) and body.startswith(MARKER) and login == identity
+
+
+def list_ours(session, api_url: str, repository: str, number: int, identity: str, *, sleep=time.sleep) -> list[dict]:
+    """lockrisk's own comments on the pull request, oldest first (a stranger's marker is not ours)."""
+    url: str | None = f"{api_url}/repos/{repository}/issues/{number}/comments?per_page=100"
+    found: list[dict] = []
+    for _ in range(MAX_PAGES):
+        if not url:
+            break
         resp = _request(session, "GET", url, sleep=sleep)
-        for comment in resp.json():
-            body = comment.get("body") or ""
-            if body.startswith(MARKER):
-                return comment
+        page = resp.json()
+        found += [c for c in page if ours(c, identity)] if isinstance(page, list) else []
         url = resp.links.get("next", {}).get("url")
-    return None
+    return sorted(found, key=lambda c: c.get("id") if isinstance(c.get("id"), int) else 0)
+
+
+def find_comment(session, api_url: str, repository: str, number: int, *, sleep=time.sleep,
+                 identity: str = ACTIONS_BOT) -> dict | None:
+    found = list_ours(session, api_url, repository, number, identity, sleep=sleep)
+    return found[0] if found else None
 
 
 def upsert_comment(session, *, api_url: str, repository: str, number: int, body: str | None,
                    resolved_body: str, sleep=time.sleep) -> CommentResult:
-    """Create or update the sticky comment; `body=None` means nothing is risky any more."""
+    """Create or update the sticky comment; `body=None` means nothing is risky any more.
+
+    Only comments the token's own identity wrote are touched. A POST that fails is not repeated blindly:
+    the comments are listed again first, since the first attempt may have landed. When overlapping runs
+    left several, the oldest is kept and updated, the others deleted.
+    """
     try:
-        existing = find_comment(session, api_url, repository, number, sleep=sleep)
+        identity = token_identity(session, api_url, sleep=sleep)
+        mine = list_ours(session, api_url, repository, number, identity, sleep=sleep)
+        existing = mine[0] if mine else None
+        for extra in mine[1:]:
+            _request(session, "DELETE", extra["url"], sleep=sleep)
         if body is None:
             if existing is None:
                 return CommentResult(action="skipped", message="nothing risky and no earlier comment")
@@ -84,9 +127,7 @@ def upsert_comment(session, *, api_url: str, repository: str, number: int, body:
                 return CommentResult(action="unchanged", url=existing.get("html_url"))
             resp = _request(session, "PATCH", existing["url"], json={"body": text}, sleep=sleep)
             return CommentResult(action="updated", url=resp.json().get("html_url"))
-        resp = _request(session, "POST", f"{api_url}/repos/{repository}/issues/{number}/comments",
-                        json={"body": text}, sleep=sleep)
-        return CommentResult(action="created", url=resp.json().get("html_url"))
+        return _create_once(session, api_url, repository, number, text, identity, sleep)
     except _Forbidden as exc:
         return CommentResult(action="forbidden",
                              message=f"the token cannot comment on this pull request (HTTP {exc.status}); "
@@ -95,6 +136,27 @@ def upsert_comment(session, *, api_url: str, repository: str, number: int, body:
         if not _is_requests_error(exc):
             raise
         return CommentResult(action="failed", message=f"could not update the pull-request comment: {type(exc).__name__}")
+
+
+def _create_once(session, api_url: str, repository: str, number: int, text: str, identity: str,
+                 sleep) -> CommentResult:
+    """POST the comment; after a failed attempt, look before posting again (the first may have landed)."""
+    url = f"{api_url}/repos/{repository}/issues/{number}/comments"
+    for attempt in range(RETRIES):
+        if attempt:
+            landed = list_ours(session, api_url, repository, number, identity, sleep=sleep)
+            if landed:
+                return CommentResult(action="created", url=landed[0].get("html_url"))
+        resp = session.request("POST", url, json={"body": text}, timeout=20)
+        if resp.status_code in (401, 403, 404):
+            raise _Forbidden(resp.status_code, resp.text[:200])
+        if resp.status_code < 300:
+            return CommentResult(action="created", url=resp.json().get("html_url"))
+        if resp.status_code < 500 and not _is_rate_limited(resp):
+            resp.raise_for_status()
+        retry_after = resp.headers.get("Retry-After")
+        sleep(min(float(retry_after) if retry_after and retry_after.isdigit() else 2.0 ** attempt, 60.0))
+    return CommentResult(action="failed", message="could not create the pull-request comment: the API kept failing")
 
 
 def _is_requests_error(exc: Exception) -> bool:
