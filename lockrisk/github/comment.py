@@ -93,12 +93,6 @@ def list_ours(session, api_url: str, repository: str, number: int, identity: str
     return sorted(found, key=lambda c: c.get("id") if isinstance(c.get("id"), int) else 0)
 
 
-def find_comment(session, api_url: str, repository: str, number: int, *, sleep=time.sleep,
-                 identity: str = ACTIONS_BOT) -> dict | None:
-    found = list_ours(session, api_url, repository, number, identity, sleep=sleep)
-    return found[0] if found else None
-
-
 def upsert_comment(session, *, api_url: str, repository: str, number: int, body: str | None,
                    resolved_body: str, sleep=time.sleep) -> CommentResult:
     """Create or update the sticky comment; `body=None` means nothing is risky any more.
