@@ -60,11 +60,15 @@ class Assessment:
     tier: str
     severity: str
     score: int
-    reasons: tuple[Reason, ...]
     evidence: tuple[Evidence, ...] = ()
     known_breakage: Breakage | None = None
     tier_source: str = "catalogue"  # catalogue, group, settings or default
     groups: tuple[str, ...] = ()  # manifest groups it is reached through, when none of them is a runtime group
+
+    @property
+    def reasons(self) -> tuple[Reason, ...]:
+        """The evidence in plain words, strongest first (`code` is the evidence kind)."""
+        return tuple(Reason(code=e.kind, text=e.text) for e in self.evidence)
 
 
 def group_tier(group: str) -> str | None:
@@ -314,8 +318,7 @@ def assess(finding: Finding, graph: Graph, reach: Reachability, settings=None,
     uncapped = decide(certain, "runtime") if tier in TIER_CAP else severity
     score = (LEVEL_SCORE[severity] + LEVEL_SCORE[uncapped] // 4 + TIER_ORDER_BONUS[tier] + 3 * min(len(weighing), 5)
              + min(len(runtime_deps), 5))
-    reasons = tuple(Reason(code=e.kind, text=e.text) for e in evidence)
-    return Assessment(tier=tier, severity=severity, score=score, reasons=reasons, evidence=tuple(evidence),
+    return Assessment(tier=tier, severity=severity, score=score, evidence=tuple(evidence),
                       known_breakage=known, tier_source=tier_source, groups=reached_groups)
 
 
@@ -400,7 +403,6 @@ def weigh_findings(findings: list[Finding], graph: Graph, settings=None, old_gra
             family = Evidence(kind="family", source=graph.lockfile.kind or "lockfile", level="context",
                               text=f"moved in lockstep with {len(f.family_members)} packages it pins exactly: "
                                    f"{name_list(list(f.family_members), 6)}")
-            a = replace(a, reasons=a.reasons + (Reason(code="family", text=family.text),),
-                        evidence=a.evidence + (family,))
+            a = replace(a, evidence=a.evidence + (family,))
         out.append(replace(f, assessment=a))
     return out
