@@ -22,7 +22,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, replace
 
-from lockrisk.analyse import Finding
+from lockrisk.analyse import Finding, manifest_label
 from lockrisk.catalogue.load import Breakage, breakages, tiers
 from lockrisk.evidence import (LEVELS, Evidence, name_list, new_dependency_evidence, platform_evidence, ruby_evidence,
                                runtime_evidence, support_evidence)
@@ -183,15 +183,11 @@ def _tier(finding: Finding, graph: Graph, reach: Reachability, settings) -> tupl
     runtime_groups = [g for r in graph.direct.get(key, ()) for g in r.groups if group_tier(g) is None]
     if entry is not None and entry.tier in TIER_CAP and runtime_groups:
         # the project's own groups beat the catalogue: it asks for the package where production runs
-        return "runtime", "group", (f"{entry.reason}, but the {_manifest(graph)} asks for it in its "
+        return "runtime", "group", (f"{entry.reason}, but the {manifest_label(graph)} asks for it in its "
                                     f"{runtime_groups[0]} group, which runs in production"), ()
     if entry is not None:
         return entry.tier, "catalogue", entry.reason, ()
     return "runtime", "default", "not in the catalogue; on a runtime path" if reach.known else "not in the catalogue", ()
-
-
-def _manifest(graph: Graph) -> str:
-    return "Gemfile" if graph.lockfile.ecosystem == "rubygems" else "pyproject.toml"
 
 
 def collect_evidence(finding: Finding, graph: Graph, manifest: str,
@@ -286,7 +282,7 @@ def decide(evidence: list[Evidence], tier: str) -> str:
 def assess(finding: Finding, graph: Graph, reach: Reachability, settings=None,
            old_graph: Graph | None = None) -> Assessment:
     change = finding.change
-    manifest = _manifest(graph)
+    manifest = manifest_label(graph)
     tier, tier_source, tier_text, reached_groups = _tier(finding, graph, reach, settings)
     evidence, known = collect_evidence(finding, graph, manifest, old_graph)
     severity = decide(evidence, tier)

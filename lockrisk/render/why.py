@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from lockrisk.analyse import UNRECORDED, applies_when
+from lockrisk.analyse import UNRECORDED, applies_when, manifest_label
 from lockrisk.errors import LockriskError
 from lockrisk.graph import Graph
 from lockrisk.names import pypi_key
@@ -34,7 +34,7 @@ def _why_entry(graph: Graph, name: str) -> dict:
     if package is None:
         raise LockriskError(f"{name!r} is not locked in this file", path=lockfile.path)
     scheme = scheme_for(lockfile.ecosystem)
-    manifest = "Gemfile" if lockfile.ecosystem == "rubygems" else "pyproject.toml"
+    manifest = manifest_label(graph)
     dependents = [
         {"name": e.parent.name, "version": e.parent.version,
          "requirement": (e.requirement.constraint or scheme.any_version) if e.requirement.recorded else UNRECORDED,
@@ -52,7 +52,7 @@ def _why_entry(graph: Graph, name: str) -> dict:
 
 
 def _why_text(graph: Graph, entry: dict) -> str:
-    manifest = "Gemfile" if graph.lockfile.ecosystem == "rubygems" else "pyproject.toml"
+    manifest = manifest_label(graph)
     lines = [f"{plain(entry['name'])} {plain(entry['version'])}  ({plain(entry['lockfile'])})"]
     if entry["markers"]:
         lines.append(f"installed only when {plain(entry['markers'])}")
