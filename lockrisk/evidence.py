@@ -63,7 +63,9 @@ def release_line(version: ParsedVersion) -> tuple[int, ...]:
     return major_line(version)
 
 
-def _line_text(line: tuple[int, ...]) -> str:
+def line_text(version: ParsedVersion) -> str:
+    """The line as people write it: "3.x", "0.24.x", or "0.0.55" (on 0.0.x each release is its own line)."""
+    line = release_line(version)
     return ".".join(map(str, line)) + (".x" if len(line) < 3 else "")
 
 
@@ -99,7 +101,7 @@ def support_evidence(f: Finding, graph: Graph, manifest: str) -> list[Evidence]:
     ecosystem = graph.lockfile.ecosystem
     scheme = scheme_for(ecosystem)
     new = change.new.version
-    line = _line_text(release_line(scheme.parse(new)))
+    line = line_text(scheme.parse(new))
     lock = graph.lockfile.kind or "lockfile"
     out: list[Evidence] = []
     if f.forced:

@@ -12,10 +12,10 @@ from typing import Any, Literal
 
 from lockrisk.analyse import Finding
 from lockrisk.edit import PIN_MARK, REMOVE_MARK
+from lockrisk.evidence import line_text
 from lockrisk.render.escape import plain
 from lockrisk.report import severity_rank
 from lockrisk.versions import scheme_for
-from lockrisk.versions.jump import major_line
 
 _GEM_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
 _PY_NAME = re.compile(r"^[A-Za-z0-9]([A-Za-z0-9._-]*[A-Za-z0-9])?$")
@@ -103,14 +103,7 @@ def _safe(text: str) -> str:
 def _remove_when(f: Finding, scheme) -> tuple[str, str]:
     """(machine-checkable condition or "", human sentence)."""
     kb = f.assessment.known_breakage if f.assessment is not None else None
-    line = "?"
-    if f.change.new is not None:
-        parsed = scheme.parse(f.change.new.version)
-        release = parsed.release or (0,)
-        if release[0] == 0 and len(release) >= 3 and release[1] == 0:
-            line = f.change.new.version  # 0.0.x: each release is its own line
-        else:
-            line = ".".join(str(n) for n in major_line(parsed)) + ".x"
+    line = line_text(scheme.parse(f.change.new.version)) if f.change.new is not None else "?"
     if kb is not None and kb.fixed_in and kb.dependent is not None:
         return f"{kb.dependent} >= {kb.fixed_in}", f"remove once {kb.dependent} >= {kb.fixed_in} is locked"
     if f.direct and not f.dependents:
