@@ -152,6 +152,13 @@ def ci(debug: DebugOpt = False) -> None:
 _COMMAND = None  # typer builds the click command on every call: build it once per process
 
 
+def _shown(text: object) -> str:
+    """An error message on one line, with control characters from file names or contents shown as escapes."""
+    from lockrisk.render.escape import plain
+
+    return plain(text)
+
+
 def main(argv: list[str] | None = None) -> None:
     global _COMMAND
     args = list(sys.argv[1:] if argv is None else argv)
@@ -165,7 +172,7 @@ def main(argv: list[str] | None = None) -> None:
             import traceback
 
             traceback.print_exc()
-        print(f"lockrisk: error: {exc.located()}", file=sys.stderr)
+        print(f"lockrisk: error: {_shown(exc.located())}", file=sys.stderr)
         sys.exit(2)
     except KeyboardInterrupt:
         print("lockrisk: interrupted", file=sys.stderr)
@@ -179,7 +186,7 @@ def main(argv: list[str] | None = None) -> None:
         # a bug: still one line, with the traceback behind --debug
         if debug:
             raise
-        print(f"lockrisk: error: internal error: {type(exc).__name__}: {exc} (rerun with --debug for a traceback)",
+        print(f"lockrisk: error: internal error: {type(exc).__name__}: {_shown(exc)} (rerun with --debug for a traceback)",
               file=sys.stderr)
         sys.exit(2)
     sys.exit(code if isinstance(code, int) else 0)

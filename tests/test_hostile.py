@@ -101,3 +101,58 @@ def test_a_gemfile_built_to_backtrack_is_read_in_linear_time(cli, tmp_path: Path
     assert time.monotonic() - started < 10
     assert diff.code == 0 and patch.code == 0, diff.err + patch.err
     assert 'gem "puma", "~> 6.6"' in patch.out
+
+
+REFERENCE_NAMES = ("@octocat", "@github/security-team", "torvalds/linux#1", "#1", "cafe1234deadbeef99", "gh-#42x",
+                   "tag\U000e0041\U000e007fchars", "bom\ufeffname", "zw\u200dj", "osc\x1b]8;;x\x07link")
+
+
+def _poetry_pair(tmp_path: Path, names: tuple[str, ...]) -> tuple[Path, Path]:
+    """A poetry.lock pair whose direct dependency `parent` pulls every name, each moving 1.0 -> 2.0."""
+    def lock(version: str) -> str:
+        deps = "".join(f"{json.dumps(n, ensure_ascii=False)} = \">=1.0\"\n" for n in names)
+        out = ['[[package]]\nname = "parent"\nversion = "3.0"\noptional = false\npython-versions = ">=3.9"\n'
+               'groups = ["main"]\nfiles = []\n\n[package.dependencies]\n' + deps]
+        out += [f'[[package]]\nname = {json.dumps(n, ensure_ascii=False)}\nversion = "{version}"\noptional = false\n'
+                f'python-versions = ">=3.9"\ngroups = ["main"]\nfiles = []\n' for n in names]
+        return "\n".join(out) + '\n[metadata]\nlock-version = "2.1"\npython-versions = "^3.9"\ncontent-hash = "x"\n'
+
+    for side, version in (("before", "1.0"), ("after", "2.0")):
+        (tmp_path / side).mkdir()
+        (tmp_path / side / "poetry.lock").write_text(lock(version), encoding="utf-8")
+    return tmp_path / "before" / "poetry.lock", tmp_path / "after" / "poetry.lock"
+
+
+def _as_github_shows(markdown_text: str) -> str:
+    """Roughly what GitHub scans for mentions and references: the text after entities and escapes are resolved."""
+    import html as html_module
+
+    return html_module.unescape(re.sub(r"\\(.)", r"\1", markdown_text))
+
+
+def test_mentions_references_and_invisible_characters_are_inert(cli, tmp_path: Path) -> None:
+    old, new = _poetry_pair(tmp_path, REFERENCE_NAMES)
+    result = cli(["diff", old, new, "-f", "markdown", "--all"])
+    assert result.code in (0, 1), result.err
+    rep = build_report("diff", [pair_from_files(old, new)])
+    shown = set(f.name for f in rep.notable())
+    assert set(REFERENCE_NAMES) <= shown  # every name is reported, so every name is rendered
+    for text in (result.out, render_comment(rep, limit=60000, full_report_url=None)):
+        seen = _as_github_shows(text)
+        assert not re.search(r"(?<![\w`])@[A-Za-z0-9]", seen)  # no user or team mention
+        assert not re.search(r"#\d", seen)  # no issue reference, local or owner/repo#N
+        assert not re.search(r"(?<!\w)[0-9a-f]{7,}(?!\w)", seen)  # no commit link
+        for invisible in ("\U000e0041", "\U000e007f", "\ufeff", "\u200d", "\x1b", "\x07"):
+            assert invisible not in text
+        assert "\\U000e0041" in seen and "\\ufeff" in seen  # shown as visible escapes, not dropped silently
+    terminal = cli(["diff", old, new, "--all"])
+    assert "\x1b" not in terminal.out and "\\x1b" in terminal.out
+
+
+def test_error_messages_show_control_characters_as_escapes(cli, tmp_path: Path) -> None:
+    bad = tmp_path / "evil\x1b]0;title\x07.lock"
+    bad.write_text("not a lockfile\n")
+    result = cli(["diff", bad, bad])
+    assert result.code == 2
+    assert "\x1b" not in result.err and "\x07" not in result.err
+    assert result.err.count("\n") == 1 and result.err.startswith("lockrisk: error: ")
