@@ -16,13 +16,18 @@ def _git(args: list[str], cwd: Path) -> subprocess.CompletedProcess[bytes]:
         raise GitError("git is not installed") from None
 
 
+def _paths(output: bytes) -> list[str]:
+    """git's -z output as text: names that are not UTF-8 keep their bytes (surrogateescape) and are shown escaped."""
+    return output.decode("utf-8", errors="surrogateescape").split("\0")
+
+
 class GitRepo:
     def __init__(self, cwd: Path) -> None:
         proc = _git(["rev-parse", "--show-toplevel"], cwd)
         if proc.returncode != 0:
             raise GitError("not a git repository (run inside one, or compare two files: lockrisk diff OLD NEW)",
                            path=str(cwd))
-        self.root = Path(proc.stdout.decode().strip())
+        self.root = Path(proc.stdout.decode("utf-8", errors="surrogateescape").strip())
         self.cwd = cwd
 
     def resolve(self, ref: str) -> str:
@@ -59,10 +64,23 @@ class GitRepo:
         proc = _git(args, self.root)
         if proc.returncode != 0:
             raise GitError(proc.stderr.decode(errors="replace").strip().splitlines()[-1:][0] if proc.stderr else "git diff failed")
-        names = [n for n in proc.stdout.decode().split("\0") if n]
+        names = [n for n in _paths(proc.stdout) if n]
         found = [n for n in names if PurePosixPath(n).name in LOCKFILE_NAMES]
         if head is None:
             # untracked lockfiles in the working tree count as added
             untracked = _git(["ls-files", "--others", "--exclude-standard", "-z"], self.root)
-            found += [n for n in untracked.stdout.decode().split("\0") if n and PurePosixPath(n).name in LOCKFILE_NAMES]
+            found += [n for n in _paths(untracked.stdout) if n and PurePosixPath(n).name in LOCKFILE_NAMES]
         return sorted(set(found))
+
+    def submodules_moved(self, base: str, head: str | None) -> list[tuple[str, str, str]]:
+        """Submodule pointers that differ between base and head: (path, old commit, new commit)."""
+        proc = _git(["diff", "--raw", "--no-renames", "-z", base] + ([head] if head else []) + ["--"], self.root)
+        if proc.returncode != 0:
+            return []
+        fields = _paths(proc.stdout)
+        moved = []
+        for i in range(0, len(fields) - 1, 2):  # ":oldmode newmode oldsha newsha status", then the path
+            meta = fields[i].lstrip(":").split(" ")
+            if len(meta) >= 4 and "160000" in meta[:2]:
+                moved.append((fields[i + 1], meta[2], meta[3]))
+        return moved

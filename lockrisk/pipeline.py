@@ -32,8 +32,15 @@ class LockfilePair:
     manifest_file: Path | None = None  # where that manifest lives in the working tree
 
 
+def shown_path(path: str) -> str:
+    """A path as reports show it: bytes that are not UTF-8 (kept by surrogateescape) become `\\xNN`."""
+    if not any("\udc80" <= ch <= "\udcff" for ch in path):
+        return path
+    return "".join(f"\\x{ord(ch) - 0xDC00:02x}" if "\udc80" <= ch <= "\udcff" else ch for ch in path)
+
+
 def pair_from_files(old: Path, new: Path, old_label: str | None = None, new_label: str | None = None) -> LockfilePair:
-    old_label, new_label = old_label or str(old), new_label or str(new)
+    old_label, new_label = shown_path(old_label or str(old)), shown_path(new_label or str(new))
     a = load_path(old, old_label)
     b = load_path(new, new_label)
     if a.ecosystem != b.ecosystem:
@@ -44,6 +51,10 @@ def pair_from_files(old: Path, new: Path, old_label: str | None = None, new_labe
     data = manifest.read_bytes() if manifest.is_file() else None
     return LockfilePair(path=new_label, old=a, new=b, base=old_label, head=new_label, manifest_label=label,
                         manifest_bytes=data, manifest_file=manifest)
+
+
+def _short(commit: str) -> str:
+    return "none" if not commit.strip("0") else commit[:12]
 
 
 def pairs_from_git(cwd: Path, base: str, head: str | None, paths: list[str]) -> tuple[list[LockfilePair], list[str]]:
@@ -66,6 +77,9 @@ def pairs_from_git(cwd: Path, base: str, head: str | None, paths: list[str]) -> 
         relpaths = repo.lockfiles_changed(base_commit, head_commit)
         if not relpaths:
             notes.append(f"no Gemfile.lock, poetry.lock or uv.lock changed between {base} and {head_label}")
+        for sub, old_commit, new_commit in repo.submodules_moved(base_commit, head_commit):
+            notes.append(f"submodule {shown_path(sub)} moved ({_short(old_commit)} -> {_short(new_commit)}): lockfiles inside "
+                         "a submodule are not reviewed here; run lockrisk in that repository")
 
     def reader(commit: str | None, parent: str) -> Callable[[str], bytes | None]:
         if commit is None:
@@ -94,23 +108,25 @@ def pairs_from_git(cwd: Path, base: str, head: str | None, paths: list[str]) -> 
     pairs = []
     for rel, (old_data, new_data) in sides.items():
         folder, name = _split(rel)
+        label = shown_path(rel)
         if new_data is None:
             if rel not in migrations.values():
-                notes.append(f"{rel} was deleted in {head_label}")
+                notes.append(f"{label} was deleted in {head_label}")
             continue
-        new_lock = parse_lockfile(new_data, rel, reader(head_commit, folder), filename=name)
+        new_lock = parse_lockfile(new_data, label, reader(head_commit, folder), filename=name)
         old_rel = migrations.get(rel, rel)
         if old_rel != rel:
             old_data = sides[old_rel][0]
         if old_data is None:
-            notes.append(f"{rel} is new in {head_label}: every package counts as added")
-            old_lock = Lockfile(path=rel, ecosystem=new_lock.ecosystem, format_version=None, packages={})
+            notes.append(f"{label} is new in {head_label}: every package counts as added")
+            old_lock = Lockfile(path=label, ecosystem=new_lock.ecosystem, format_version=None, packages={})
         else:
-            old_lock = parse_lockfile(old_data, f"{old_rel}@{base}", reader(base_commit, folder),
+            old_lock = parse_lockfile(old_data, f"{shown_path(old_rel)}@{base}", reader(base_commit, folder),
                                       filename=_split(old_rel)[1])
         manifest = manifest_name(new_lock)
-        pairs.append(LockfilePair(path=rel, old=old_lock, new=new_lock, base=base if old_rel == rel else f"{old_rel}@{base}",
-                                  head=head_label, manifest_label=folder + manifest,
+        pairs.append(LockfilePair(path=label, old=old_lock, new=new_lock,
+                                  base=base if old_rel == rel else f"{shown_path(old_rel)}@{base}",
+                                  head=head_label, manifest_label=shown_path(folder + manifest),
                                   manifest_bytes=reader(head_commit, folder)(manifest),
                                   manifest_file=repo.root / (folder + manifest)))
     return pairs, notes

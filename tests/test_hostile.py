@@ -156,3 +156,75 @@ def test_error_messages_show_control_characters_as_escapes(cli, tmp_path: Path) 
     assert result.code == 2
     assert "\x1b" not in result.err and "\x07" not in result.err
     assert result.err.count("\n") == 1 and result.err.startswith("lockrisk: error: ")
+
+
+def test_a_file_name_that_is_not_utf8_is_reviewed_and_shown_escaped(cli, tmp_path: Path, monkeypatch) -> None:
+    """A pull request that adds a file with a non-UTF-8 name must not crash the review (a one-file way out of it)."""
+    import os
+    import shutil
+
+    from test_ci import git
+
+    repo = tmp_path / "repo"
+    repo.mkdir()
+    git(repo, "init", "-q", "-b", "main")
+    odd = os.fsdecode(b"app-\xff\xfe")  # a folder name no UTF-8 decoder accepts
+    (repo / odd).mkdir()
+    for name in ("Gemfile", "Gemfile.lock"):
+        shutil.copy(fixture("rubygems", "incident", "before", name), repo / odd / name)
+    git(repo, "add", "-A")
+    git(repo, "commit", "-qm", "before")
+    base = git(repo, "rev-parse", "HEAD")
+    for name in ("Gemfile", "Gemfile.lock"):
+        shutil.copy(fixture("rubygems", "incident", "after", name), repo / odd / name)
+    git(repo, "add", "-A")
+    git(repo, "commit", "-qm", "after")
+    monkeypatch.chdir(repo)
+    for fmt in ("text", "json", "markdown", "sarif", "table"):
+        result = cli(["diff", "--base", base, "--head", "HEAD", "-f", fmt, "--fail-on", "none"])
+        assert result.code == 0, (fmt, result.err)
+        assert "connection_pool" in result.out
+        shown = result.out.replace("\\\\", "\\")  # JSON and markdown escape the backslash itself
+        assert "app-\\xff\\xfe" in shown or "app-%5Cxff%5Cxfe" in shown, fmt  # shown, escaped
+    data = json.loads(cli(["diff", "--base", base, "--head", "HEAD", "-f", "json", "--fail-on", "none"]).out)
+    assert data["changes"]
+
+
+def test_a_moved_submodule_is_named_in_a_note(cli, tmp_path: Path, monkeypatch) -> None:
+    from test_ci import git
+
+    sub = tmp_path / "engine"
+    sub.mkdir()
+    git(sub, "init", "-q", "-b", "main")
+    (sub / "README").write_text("one\n")
+    git(sub, "add", "-A")
+    git(sub, "commit", "-qm", "one")
+    repo = tmp_path / "repo"
+    repo.mkdir()
+    git(repo, "init", "-q", "-b", "main")
+    git(repo, "-c", "protocol.file.allow=always", "submodule", "add", "-q", str(sub), "vendor/engine")
+    git(repo, "commit", "-qm", "with submodule")
+    base = git(repo, "rev-parse", "HEAD")
+    (sub / "README").write_text("two\n")
+    git(sub, "commit", "-qam", "two")
+    git(repo / "vendor" / "engine", "-c", "protocol.file.allow=always", "pull", "-q", "origin", "main")
+    git(repo, "commit", "-qam", "move the submodule")
+    monkeypatch.chdir(repo)
+    result = cli(["diff", "--base", base, "--head", "HEAD", "-f", "json"])
+    assert result.code == 0, result.err
+    notes = json.loads(result.out)["notes"]
+    assert any("submodule vendor/engine moved" in n and "not reviewed" in n for n in notes), notes
+
+
+def test_sarif_locations_are_uri_references_for_any_path(tmp_path: Path) -> None:
+    from sarif_shape import problems
+
+    folder = tmp_path / "a b%c#d?e"
+    folder.mkdir()
+    old, new = _poetry_pair(folder, ("plain-name",))
+    report = build_report("diff", [pair_from_files(old, new, "a b%c#d?e/before/poetry.lock",
+                                                   "a b%c#d?e\nx/poetry.lock")])
+    doc = json.loads(render(report, "sarif"))
+    assert problems(doc) == []
+    uris = [r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"] for r in doc["runs"][0]["results"]]
+    assert uris == ["a%20b%25c%23d%3Fe%0Ax/poetry.lock"]

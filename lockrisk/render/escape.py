@@ -11,7 +11,7 @@ import re
 # control characters, bidirectional overrides, zero-width and invisible formatting characters, the BOM and
 # Unicode tag characters: none of them belongs in a package name, and each can hide or reorder what is shown
 _CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u00ad\u061c\u180e\u200b-\u200f\u2028-\u202e"
-                      "\u2060-\u206f\ufe00-\ufe0f\ufeff\ufff9-\ufffb\U000e0000-\U000e007f]")
+                      "\u2060-\u206f\ufe00-\ufe0f\ufeff\ufff9-\ufffb\U000e0000-\U000e007f\ud800-\udfff]")
 _NEWLINES = re.compile(r"\r\n|\r|\n")
 _MD_SPECIAL = re.compile(r"([\\`*_{}\[\]|])")
 _AUTOLINK = re.compile(r"(?i)(://|www\.)")
@@ -21,6 +21,8 @@ JOINER = "\u2060"  # word joiner: invisible, and GitHub no longer sees a mention
 
 def _escape_char(match: re.Match[str]) -> str:
     code = ord(match.group(0))
+    if 0xDC80 <= code <= 0xDCFF:  # a byte of a file name that is not UTF-8 (surrogateescape)
+        return f"\\x{code - 0xDC00:02x}"
     return f"\\x{code:02x}" if code < 0x100 else (f"\\u{code:04x}" if code < 0x10000 else f"\\U{code:08x}")
 
 

@@ -19,6 +19,7 @@ RULES = {
     "direct-major": "A dependency the project declares crossed a major version",
     "major-downgrade": "A package moved down across a major version",
     "source-change": "A package kept its version but its source or git revision changed",
+    "move-with-evidence": "A package moved within its major version, and evidence says the move can break",
 }
 SECURITY_SEVERITY = {"critical": "9.0", "high": "7.0", "medium": "5.0", "low": "3.0", "info": "0.0"}
 
@@ -27,11 +28,24 @@ def rule_for(f: Finding) -> str:
     j = f.change.jump
     if j.kind == "source":
         return "source-change"
+    if j.kind != "major":
+        return "move-with-evidence"
     if j.direction == "down":
         return "major-downgrade"
     if f.direct:
         return "direct-major"
     return "forced-major" if f.forced else "floated-major"
+
+
+def artifact_uri(path: str) -> str:
+    """A SARIF artifact URI: relative paths percent-encoded (spaces, '%', '#', '?', newlines), absolute ones as file URIs."""
+    from pathlib import PurePosixPath, PureWindowsPath
+    from urllib.parse import quote
+
+    posix = path.replace("\\", "/") if PureWindowsPath(path).drive else path
+    if posix.startswith("/") or PureWindowsPath(path).drive:
+        return "file://" + ("" if posix.startswith("/") else "/") + quote(posix, safe="/:")
+    return quote(PurePosixPath(posix).as_posix(), safe="/")
 
 
 def _result(f: Finding, rule_ids: list[str]) -> dict[str, Any]:
@@ -47,7 +61,7 @@ def _result(f: Finding, rule_ids: list[str]) -> dict[str, Any]:
         "ruleIndex": rule_ids.index(rule),
         "level": LEVEL.get(sev, "warning"),
         "message": {"text": text},
-        "locations": [{"physicalLocation": {"artifactLocation": {"uri": f.change.lockfile},
+        "locations": [{"physicalLocation": {"artifactLocation": {"uri": artifact_uri(f.change.lockfile)},
                                             "region": {"startLine": line}}}],
         "partialFingerprints": {"lockrisk/v1": f"{f.change.lockfile}:{f.key}:{describe.versions(f)}"},
         "properties": {"severity": sev, "score": f.assessment.score if f.assessment else 0,
