@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from lockrisk.errors import ConfigError, LockriskError
+from lockrisk.inputs import read_regular
 from lockrisk.report import SEVERITIES, Report
 
 EXIT_OK, EXIT_FINDINGS, EXIT_ERROR, EXIT_INCOMPLETE = 0, 1, 2, 3
@@ -312,7 +313,7 @@ def run_pin_check(options: PinOptions, cwd: Path) -> int:
     manifest = lock_path.parent / name
     if not manifest.is_file():
         raise LockriskError("no manifest beside the lockfile to check for pins", path=str(manifest))
-    stale, kept = find_stale_pins(manifest.read_text(encoding="utf-8"), lockfile)
+    stale, kept = find_stale_pins((read_regular(manifest) or b"").decode("utf-8", errors="replace"), lockfile)
     label = str(Path(options.paths[0]).parent / name) if options.paths else name
     for pin in kept:
         print(f"{label}:{pin.line}: {plain(pin.name)}: keep ({plain(pin.status)})")
@@ -401,7 +402,7 @@ def run_audit(options: AuditOptions) -> int:
     manifest = path.parent / name
     pair = LockfilePair(path=label, old=lockfile, new=lockfile, base="registry" if lookup else "floor-only exposure",
                         head=label, manifest_label=str(Path(label).parent / name),
-                        manifest_bytes=manifest.read_bytes() if manifest.is_file() else None, manifest_file=manifest)
+                        manifest_bytes=read_regular(manifest) if manifest.exists() else None, manifest_file=manifest)
     pinned = attach_pins(weighed, pair, settings.pin_at)
     report = Report(command="audit", lockfiles=(LockfileSummary(path=label, ecosystem=lockfile.ecosystem,
                                                                base=pair.base, head=label,

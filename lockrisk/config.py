@@ -123,11 +123,16 @@ def settings_from_table(table: dict[str, Any], path: str, today: dt.date | None 
 
 def read_file(path: Path) -> str | None:
     """A settings file's text from disk, None when it does not exist."""
-    try:
-        return path.read_text(encoding="utf-8")
-    except (FileNotFoundError, NotADirectoryError):
+    from lockrisk.inputs import read_regular
+
+    if path.is_dir():
+        raise ConfigError("not a UTF-8 TOML file", path=str(path))
+    data = read_regular(path, limit=4 * 1024 * 1024)
+    if data is None:
         return None
-    except (UnicodeDecodeError, IsADirectoryError):
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
         raise ConfigError("not a UTF-8 TOML file", path=str(path)) from None
 
 

@@ -53,10 +53,10 @@ class GitRepo:
         return proc.stdout
 
     def read_worktree(self, relpath: str) -> bytes | None:
-        try:
-            return (self.root / relpath).read_bytes()
-        except (FileNotFoundError, IsADirectoryError, NotADirectoryError):
-            return None
+        from lockrisk.inputs import read_regular
+
+        path = self.root / relpath
+        return None if path.is_dir() else read_regular(path, label=relpath)
 
     def lockfiles_changed(self, base: str, head: str | None) -> list[str]:
         """Lockfiles that differ between base and head (the working tree when head is None)."""

@@ -14,6 +14,7 @@ from lockrisk.analyse import Finding, analyse
 from lockrisk.diff import diff_lockfiles
 from lockrisk.errors import LockriskError
 from lockrisk.graph import Graph
+from lockrisk.inputs import read_regular
 from lockrisk.model import Lockfile
 from lockrisk.parsers import load_path, manifest_name, parse_lockfile
 from lockrisk.report import LockfileSummary, Report, severity_rank
@@ -48,7 +49,7 @@ def pair_from_files(old: Path, new: Path, old_label: str | None = None, new_labe
     name = manifest_name(b)
     manifest = new.parent / name
     label = str(Path(new_label).parent / name)
-    data = manifest.read_bytes() if manifest.is_file() else None
+    data = read_regular(manifest, label=label) if manifest.exists() else None
     return LockfilePair(path=new_label, old=a, new=b, base=old_label, head=new_label, manifest_label=label,
                         manifest_bytes=data, manifest_file=manifest)
 

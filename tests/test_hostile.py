@@ -228,3 +228,41 @@ def test_sarif_locations_are_uri_references_for_any_path(tmp_path: Path) -> None
     assert problems(doc) == []
     uris = [r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"] for r in doc["runs"][0]["results"]]
     assert uris == ["a%20b%25c%23d%3Fe%0Ax/poetry.lock"]
+
+
+@pytest.mark.parametrize("kind", ["fifo", "zero", "directory"])
+def test_special_files_are_refused_not_read(cli, tmp_path: Path, kind: str) -> None:
+    """A FIFO used to hang forever and a link to /dev/zero to grow without bound: both are refused at once."""
+    import os
+    import shutil
+    import time
+
+    case = tmp_path / "case"
+    shutil.copytree(fixture("rubygems", "puma-floats"), case)
+    target = case / "after" / "Gemfile"
+    target.unlink()
+    if kind == "fifo":
+        os.mkfifo(target)
+    elif kind == "zero":
+        target.symlink_to("/dev/zero")
+    else:
+        target.mkdir()
+    started = time.monotonic()
+    for args in (["diff", case / "before" / "Gemfile.lock", case / "after" / "Gemfile.lock"],
+                 ["pin", case / "before" / "Gemfile.lock", case / "after" / "Gemfile.lock", "--patch"]):
+        result = cli(args)
+        assert result.code in (1, 2), result.err
+        if result.code == 2:
+            assert result.err.count("\n") == 1 and "Gemfile" in result.err, result.err
+    lock = case / "after" / "Gemfile.lock"
+    lock.unlink()
+    if kind == "fifo":
+        os.mkfifo(lock)
+    elif kind == "zero":
+        lock.symlink_to("/dev/zero")
+    else:
+        lock.mkdir()
+    result = cli(["diff", case / "before" / "Gemfile.lock", lock])
+    assert result.code == 2 and result.err.startswith("lockrisk: error: ") and "Gemfile.lock" in result.err
+    assert result.err.count("\n") == 1
+    assert time.monotonic() - started < 10

@@ -141,25 +141,25 @@ def _root_requirement(name: str, key: str):
 
 
 def read_sibling_from_dir(lockfile_path: Path) -> ReadSibling:
+    from lockrisk.inputs import read_regular
+
     def read(name: str) -> bytes | None:
         candidate = lockfile_path.parent / name
-        try:
-            return candidate.read_bytes()
-        except (FileNotFoundError, IsADirectoryError, NotADirectoryError):
+        if candidate.is_dir():
             return None
+        return read_regular(candidate)
 
     return read
 
 
 def load_path(path: Path, label: str | None = None) -> Lockfile:
     """Read a lockfile from disk (with its manifest beside it)."""
+    from lockrisk.inputs import read_regular
+
     shown = label or str(path)
-    try:
-        data = path.read_bytes()
-    except FileNotFoundError:
-        raise ParseError("no such file", path=shown) from None
-    except IsADirectoryError:
-        raise ParseError("is a directory, not a lockfile", path=shown) from None
-    except PermissionError:
-        raise ParseError("permission denied", path=shown) from None
+    if path.is_dir():
+        raise ParseError("is a directory, not a lockfile", path=shown)
+    data = read_regular(path, label=shown)
+    if data is None:
+        raise ParseError("no such file", path=shown)
     return parse_lockfile(data, shown, read_sibling_from_dir(path), filename=path.name)
