@@ -213,7 +213,10 @@ def build_report(command: str, pairs: list[LockfilePair], notes: list[str] | Non
     summaries = []
     for pair in pairs:
         lookup = lookups(pair.new, pair.old) if lookups is not None else None
-        findings.extend(findings_for(pair, settings, lookup))
+        try:
+            findings.extend(findings_for(pair, settings, lookup))
+        except LockriskError as exc:  # a version or constraint from the lockfile: say which lockfile
+            raise exc.at(path=pair.path) from None
         if lookup is not None:
             all_notes.extend(n for n in lookup.notes if n not in all_notes)
         for note in (*pair.old.notes, *pair.new.notes, *pair_notes(pair)):

@@ -266,3 +266,32 @@ def test_special_files_are_refused_not_read(cli, tmp_path: Path, kind: str) -> N
     assert result.code == 2 and result.err.startswith("lockrisk: error: ") and "Gemfile.lock" in result.err
     assert result.err.count("\n") == 1
     assert time.monotonic() - started < 10
+
+
+def test_local_versions_get_a_pin_that_resolves(cli, tmp_path: Path) -> None:
+    """`torch 1.13.1+cu117` is how a CUDA lock looks; a specifier cannot carry a local label."""
+    from packaging.specifiers import SpecifierSet
+
+    manifest = ('[tool.poetry]\nname = "app"\nversion = "0.1.0"\ndescription = ""\nauthors = []\n\n'
+                '[tool.poetry.dependencies]\npython = "^3.10"\ntorch = {version = ">=1.13", source = "torch"}\n'
+                'legacy-thing = "*"\n')
+    for side, torch, legacy in (("before", "1.13.1+cu117", "1.0.custom"), ("after", "2.0.1+cu118", "2.0.custom")):
+        (tmp_path / side).mkdir()
+        (tmp_path / side / "pyproject.toml").write_text(manifest)
+        (tmp_path / side / "poetry.lock").write_text("".join(
+            f'[[package]]\nname = "{n}"\nversion = "{v}"\noptional = false\npython-versions = ">=3.8"\n'
+            f'groups = ["main"]\nfiles = []\n\n' for n, v in (("torch", torch), ("legacy-thing", legacy)))
+            + '[metadata]\nlock-version = "2.1"\npython-versions = "^3.10"\ncontent-hash = "x"\n')
+    old, new = tmp_path / "before" / "poetry.lock", tmp_path / "after" / "poetry.lock"
+    result = cli(["pin", old, new, "-f", "json"])
+    assert result.code == 0, result.err
+    pins = {p["name"]: p for p in json.loads(result.out)["pins"]}
+    assert pins["torch"]["requirement"] == ">=1.13,<2"
+    assert pins["legacy-thing"]["requirement"] == ">=1.0,<2"  # from the legacy 1.0.custom
+    for pin in pins.values():
+        assert SpecifierSet(pin["requirement"]).contains(
+            "1.13.1+cu117" if pin["name"] == "torch" else "1.0", prereleases=True)
+    written = cli(["pin", old, new, "--write"])
+    assert written.code in (0, 1) and "pinned torch" in written.err, written.err
+    text = (tmp_path / "after" / "pyproject.toml").read_text()
+    assert 'torch = {version = ">=1.13,<2", source = "torch"}' in text

@@ -169,6 +169,16 @@ def _has_ceiling(alt: SpecifierSet) -> bool:
     return any(s.operator in ("<", "<=", "==", "===", "~=") for s in alt)
 
 
+def _floor(version: str) -> str | None:
+    """The version a `>=` clause can name: local labels dropped (`1.13.1+cu117` -> `1.13.1`, which a
+    specifier cannot carry), a legacy version reduced to its release numbers."""
+    v = pep440_version(version)
+    if v is not None:
+        return v.public
+    rel = _release_parts(version)
+    return ".".join(str(n) for n in rel) if rel else None
+
+
 class Pep440Scheme:
     name = "pypi"
     any_version = "*"
@@ -183,12 +193,8 @@ class Pep440Scheme:
         return PoetryConstraint(text)
 
     def ceiling_for(self, version: str) -> str:
-        rel = _release_parts(version) or [0]
-        if rel[0] == 0 and len(rel) >= 3 and rel[1] == 0:
-            return f">={version},<0.0.{rel[2] + 1}"  # 0.0.x: every release may break
-        if rel[0] == 0 and len(rel) >= 2:
-            return f">={version},<0.{rel[1] + 1}"
-        return f">={version},<{rel[0] + 1}"
+        floor = _floor(version)
+        return (f">={floor}," if floor else "") + self.upper_bound(version)
 
     def upper_bound(self, version: str) -> str:
         """The clause that closes a floor above `version`'s major line: "<3", or "<0.25" on 0.x."""
