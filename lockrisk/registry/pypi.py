@@ -3,6 +3,7 @@ yanks) and PEP 658 core-metadata files for Requires-Dist. Works against private 
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from email.parser import HeaderParser
 
@@ -11,6 +12,7 @@ from lockrisk.names import pypi_key
 from lockrisk.registry.http import HttpClient
 
 SIMPLE_JSON = "application/vnd.pypi.simple.v1+json"
+_HEADER = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.\-]*:|[ \t]")  # a header line, or a continuation of one
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -50,9 +52,8 @@ class PyPIClient:
         self.index = index_url.rstrip("/")
 
     def releases(self, name: str) -> list[PyRelease]:
-        data = self.http.get_json(f"{self.index}/{pypi_key(name)}/", accept=SIMPLE_JSON)
-        if not isinstance(data, dict) or not isinstance(data.get("files"), list):
-            raise RegistryError(f"{self.index}/{pypi_key(name)}/: not a PEP 691 JSON response")
+        data = self.http.get_json(f"{self.index}/{pypi_key(name)}/", accept=SIMPLE_JSON, check=_is_project_page,
+                                  expected="a PEP 691 JSON response")
         by_version: dict[str, dict] = {}
         for v in data.get("versions", []) or []:
             by_version.setdefault(str(v), {"uploaded": None, "yanked": [], "metadata": None, "python": None})
@@ -79,13 +80,29 @@ class PyPIClient:
     def core_metadata(self, release: PyRelease) -> CoreMetadata:
         if not release.metadata_url:
             raise RegistryError(f"no core metadata published for {release.version}")
-        fetched = self.http.get(release.metadata_url, accept="text/plain")
+        fetched = self.http.get(release.metadata_url, accept="text/plain", validate=check_core_metadata)
         msg = HeaderParser().parsestr(fetched.body.decode("utf-8", errors="replace"))
         urls = {}
         for entry in msg.get_all("Project-URL") or []:
             label, _, url = entry.partition(",")
             urls[label.strip()] = url.strip()
         return CoreMetadata(requires_dist=tuple(msg.get_all("Requires-Dist") or ()), project_urls=urls)
+
+
+def _is_project_page(data) -> bool:
+    return isinstance(data, dict) and isinstance(data.get("files"), list)
+
+
+def check_core_metadata(body: bytes) -> bool:
+    """Whether `body` is a core-metadata file: RFC 822 headers, one of them Metadata-Version; raises
+    RegistryError naming what is wrong (an HTML page is never cached as metadata)."""
+    text = body.decode("utf-8", errors="replace")
+    head = text.replace("\r\n", "\n").split("\n\n", 1)[0].splitlines()
+    if not any(line.lower().startswith("metadata-version:") for line in head):
+        raise RegistryError("not a core metadata file (no Metadata-Version header)")
+    if not all(_HEADER.match(line) for line in head if line.strip()):
+        raise RegistryError("not a core metadata file (a line is not a header)")
+    return True
 
 
 def _absolute(index: str, url: str) -> str:

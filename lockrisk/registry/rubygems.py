@@ -3,10 +3,14 @@ dependencies, and the JSON API for release dates and changelog links."""
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 from lockrisk.errors import RegistryError
 from lockrisk.registry.http import HttpClient
+
+# `VERSION[-PLATFORM] [dep:req&req,...]|checksum:...[,ruby:...]`: what every line after `---` looks like
+_INFO_LINE = re.compile(r"[0-9A-Za-z][0-9A-Za-z._+\-]* [^|]*\|.*")
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -46,30 +50,40 @@ def parse_compact_info(text: str) -> list[GemRelease]:
     return releases
 
 
+def check_compact_info(body: bytes) -> bool:
+    """Whether `body` is a Compact Index `/info/NAME` answer (UTF-8, a `---` line, every line after it
+    shaped like a release); raises RegistryError naming what is wrong. Nothing else is cached."""
+    try:
+        text = body.decode("utf-8")
+    except UnicodeDecodeError:
+        raise RegistryError("not UTF-8 text (not a compact index response)") from None
+    lines = [line.strip() for line in text.splitlines()]
+    if "---" not in lines:
+        raise RegistryError("not a compact index response (no --- line)")
+    for line in lines[lines.index("---") + 1:]:
+        if line and not _INFO_LINE.fullmatch(line):
+            raise RegistryError("not a compact index response (a line is not shaped like a release)")
+    return True
+
+
 class RubyGemsClient:
     def __init__(self, http: HttpClient, base_url: str) -> None:
         self.http = http
         self.base = base_url.rstrip("/")
 
     def releases(self, name: str) -> list[GemRelease]:
-        fetched = self.http.get(f"{self.base}/info/{name}", accept="text/plain")
-        try:
-            text = fetched.body.decode("utf-8")
-        except UnicodeDecodeError:
-            raise RegistryError(f"{self.base}/info/{name}: not UTF-8 text") from None
-        return parse_compact_info(text)
+        fetched = self.http.get(f"{self.base}/info/{name}", accept="text/plain", validate=check_compact_info)
+        return parse_compact_info(fetched.body.decode("utf-8"))
 
     def release_dates(self, name: str) -> dict[str, str]:
         """version -> created_at (ISO 8601), from the JSON API."""
-        data = self.http.get_json(f"{self.base}/api/v1/versions/{name}.json")
-        if not isinstance(data, list):
-            raise RegistryError(f"{self.base}/api/v1/versions/{name}.json: expected a list")
+        data = self.http.get_json(f"{self.base}/api/v1/versions/{name}.json",
+                                  check=lambda d: isinstance(d, list), expected="a list of versions")
         return {str(v.get("number")): str(v.get("created_at")) for v in data if isinstance(v, dict) and v.get("number")}
 
     def links(self, name: str) -> dict[str, str | None]:
-        data = self.http.get_json(f"{self.base}/api/v1/gems/{name}.json")
-        if not isinstance(data, dict):
-            raise RegistryError(f"{self.base}/api/v1/gems/{name}.json: expected an object")
+        data = self.http.get_json(f"{self.base}/api/v1/gems/{name}.json",
+                                  check=lambda d: isinstance(d, dict), expected="a gem object")
         meta = data.get("metadata") if isinstance(data.get("metadata"), dict) else {}
         return {
             "changelog": data.get("changelog_uri") or meta.get("changelog_uri"),
