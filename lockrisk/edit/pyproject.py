@@ -15,17 +15,19 @@ A package installed only under environment markers keeps them in its pin.
 from __future__ import annotations
 
 import re
+import copy
 from dataclasses import dataclass
+from typing import Any
 
-from lockrisk.comments import strip_comment
 from lockrisk.edit import PIN_MARK, ManifestEdit, PinPlan, PinRequest, apply_edit, comment_block
-from lockrisk.edit.tomlscan import KeyValue, Layout, StringLit, scan
+from lockrisk.edit.tomlscan import BOM, KeyValue, Layout, StringLit, Table, scan
 from lockrisk.errors import LockriskError, VersionError
 from lockrisk.names import pypi_key
 from lockrisk.versions.pep440 import PYPI, PoetryConstraint
 
-_POETRY_VALUE = re.compile(r"^tool\.poetry\.(?:dependencies|dev-dependencies|group\.[^.]+\.dependencies)\.(?P<name>[^.]+)"
-                           r"(?P<version>\.version)?$")
+_PART = r'(?:"(?:[^"\\]|\\.)*"|[^."]+)'  # one key of a path from tomlscan.join_path
+_POETRY_VALUE = re.compile(rf"^tool\.poetry\.(?:dependencies|dev-dependencies|group\.{_PART}\.dependencies)"
+                           rf"\.(?P<name>{_PART})(?P<version>\.version)?$")
 _UV_LISTS = ("tool.uv.dev-dependencies", "tool.uv.constraint-dependencies", "tool.uv.override-dependencies")
 _NOT_REGISTRY = ("git", "path", "url", "file")
 _SAFE_ENTRY = re.compile(r"^[A-Za-z0-9 .,;:<>=!~*+()\[\]'\"_-]+$")
@@ -39,12 +41,26 @@ class _Spot:
     line_at: int  # offset on the line above which the pin's comment goes
     lit: StringLit | None = None  # the string to extend (the PEP 508 entry, or Poetry's version)
     version_slot: int | None = None  # Poetry inline table without a version: where `version = ...` goes
+    slot_comma: bool = True  # the inline table has other fields: `version = ...` needs a comma after it
     reason: str = ""  # non-empty: this place cannot be edited automatically
 
 
-def _is_dependency_list(path: str) -> bool:
-    return (path == "project.dependencies" or path.startswith(("project.optional-dependencies.", "dependency-groups."))
-            or path in _UV_LISTS)
+def _reads_poetry(lock_kind: str) -> bool:
+    """Poetry reads its own tables; uv reads `[tool.uv]` instead (both read PEP 621 and PEP 735)."""
+    return lock_kind != "uv.lock"
+
+
+def _is_dependency_list(path: str, lock_kind: str) -> bool:
+    if path == "project.dependencies" or (lock_kind == "uv.lock" and path in _UV_LISTS):
+        return True
+    for prefix in ("project.optional-dependencies.", "dependency-groups."):
+        if path.startswith(prefix):
+            return re.fullmatch(_PART, path[len(prefix):]) is not None
+    return False
+
+
+def _unquote(part: str) -> str:
+    return part[1:-1].replace('\\"', '"') if part.startswith('"') else part
 
 
 def _pep508_name(value: str) -> str | None:
@@ -52,43 +68,60 @@ def _pep508_name(value: str) -> str | None:
     return m.group(1) if m else None
 
 
-def _spots(layout: Layout, key: str) -> list[_Spot]:
+def _lit_reason(lit: StringLit | None) -> str:
+    if lit is None:
+        return "its version is not a plain string"
+    if lit.multiline:
+        return "it is written as a multi-line string"
+    return ""
+
+
+def _spots(layout: Layout, key: str, lock_kind: str) -> list[_Spot]:
     spots: list[_Spot] = []
     for kv in layout.values:
-        if kv.kind == "array" and _is_dependency_list(kv.path):
+        if kv.in_array_table:
+            continue  # an `[[array.of.tables]]` entry: no dependency table the tools read
+        if kv.kind == "array" and _is_dependency_list(kv.path, lock_kind):
             for lit in kv.items:
                 name = _pep508_name(lit.value)
                 if name is not None and pypi_key(name) == key:
-                    spots.append(_Spot(kind="pep508", line_at=lit.start, lit=lit))
+                    spots.append(_Spot(kind="pep508", line_at=lit.start, lit=lit, reason=_lit_reason(lit)))
             continue
-        m = _POETRY_VALUE.match(kv.path)
-        if not m or pypi_key(m.group("name")) != key or m.group("name").lower() == "python":
+        m = _POETRY_VALUE.match(kv.path) if _reads_poetry(lock_kind) else None
+        if not m or pypi_key(_unquote(m.group("name"))) != key or _unquote(m.group("name")).lower() == "python":
             continue
-        where = kv.key_start
-        if m.group("version"):
-            prefix = kv.path[: -len(".version")]
-            elsewhere = any(v.path in (f"{prefix}.{k}" for k in _NOT_REGISTRY) for v in layout.values)
-            spots.append(_Spot(kind="poetry", line_at=where, lit=kv.string,
-                               reason="it comes from git or a path, not a registry" if elsewhere else
-                               ("" if kv.string else "its version is not a plain string")))
-        elif kv.kind == "string":
-            spots.append(_Spot(kind="poetry", line_at=where, lit=kv.string))
-        elif kv.kind == "inline":
-            if any(k in kv.fields for k in _NOT_REGISTRY):
-                spots.append(_Spot(kind="poetry", line_at=where, reason="it comes from git or a path, not a registry"))
-            elif "version" in kv.fields:
-                lit = kv.fields["version"]
-                spots.append(_Spot(kind="poetry", line_at=where, lit=lit,
-                                   reason="" if lit else "its version is not a plain string"))
-            else:
-                spots.append(_Spot(kind="poetry", line_at=where, version_slot=kv.value_start + 1))
-        elif kv.kind == "array":
-            spots.append(_Spot(kind="poetry", line_at=where,
-                               reason="it lists several constraints by environment: add the ceiling to each by hand"))
-        else:
-            # a sub-table `[tool.poetry.dependencies.NAME]`: its keys are separate values
-            continue
+        spot = _poetry_spot(layout, kv, m)
+        if spot is not None:
+            spots.append(spot)
     return spots
+
+
+def _poetry_spot(layout: Layout, kv: KeyValue, m: re.Match[str]) -> _Spot | None:
+    where = kv.key_start
+    if m.group("version"):
+        if kv.nested:
+            return None  # the `version` of an inline table: the table itself is the spot
+        prefix = kv.path[: -len(".version")]
+        elsewhere = any(v.path in (f"{prefix}.{k}" for k in _NOT_REGISTRY) for v in layout.values)
+        return _Spot(kind="poetry", line_at=where, lit=kv.string,
+                     reason="it comes from git or a path, not a registry" if elsewhere else _lit_reason(kv.string))
+    if kv.kind == "string":
+        return _Spot(kind="poetry", line_at=where, lit=kv.string, reason=_lit_reason(kv.string))
+    if kv.kind == "inline":
+        if any(k in kv.fields for k in _NOT_REGISTRY):
+            return _Spot(kind="poetry", line_at=where, reason="it comes from git or a path, not a registry")
+        if "version" in kv.fields:
+            lit = kv.fields["version"]
+            return _Spot(kind="poetry", line_at=where, lit=lit, reason=_lit_reason(lit))
+        return _Spot(kind="poetry", line_at=where, version_slot=kv.value_start + 1, slot_comma=bool(kv.fields))
+    if kv.kind == "array":
+        return _Spot(kind="poetry", line_at=where,
+                     reason="it lists several constraints by environment: add the ceiling to each by hand")
+    if kv.kind == "other" and kv.string is None and layout.text.startswith(("\"", "'"), kv.value_start):
+        return _Spot(kind="poetry", line_at=where, reason="its version string is not closed")
+    if kv.kind == "other":
+        return _Spot(kind="poetry", line_at=where, reason="its version is not a string")
+    return None  # a sub-table `[tool.poetry.dependencies.NAME]`: its keys are separate values
 
 
 def _pep508_edit(text: str, lit: StringLit, request: PinRequest, paren: bool) -> tuple[int, str] | str | None:
@@ -135,11 +168,13 @@ def _has_ceiling(spec) -> bool:
     return any(s.operator in ("<", "<=", "==", "===", "~=") for s in spec)
 
 
-def _poetry_edit(lit: StringLit, request: PinRequest) -> tuple[int, int, str] | str | None:
+def _poetry_edit(text: str, lit: StringLit, request: PinRequest) -> tuple[int, int, str] | str | None:
     """(start, end, replacement) inside a Poetry version string; a string says why not; None: already excluded."""
     value = lit.value
     if "|" in value:
         return "its constraint is an either-or (||): add the ceiling by hand"
+    if lit.escaped or text[lit.start + 1:lit.end - 1] != value:
+        return "the constraint uses escape sequences lockrisk does not rewrite"
     if value.strip() in ("", "*"):
         return lit.start + 1, lit.end - 1, PYPI.ceiling_for(request.old)
     try:
@@ -150,8 +185,6 @@ def _poetry_edit(lit: StringLit, request: PinRequest) -> tuple[int, int, str] | 
         return None
     if not constraint.is_floor_only():
         return f"it already allows {request.new} with a ceiling of its own ({value}): lower it by hand"
-    if "\\" in value or '"' in value or "'" in value:
-        return "the constraint uses escape sequences lockrisk does not rewrite"
     joint = "" if value.rstrip().endswith(",") else ","
     end = lit.start + 1 + len(value.rstrip())
     return end, end, joint + PYPI.upper_bound(request.old)
@@ -172,9 +205,10 @@ def _marker_text(markers: str | None, quote: str) -> str | None | bool:
     return text.replace('"', "'") if quote == '"' else text
 
 
-def _style(layout: Layout) -> tuple[str, bool]:
+def _style(layout: Layout, lock_kind: str) -> tuple[str, bool]:
     """The quote the file's dependency strings use, and whether it writes "name (spec)"."""
-    items = [lit for kv in layout.values if kv.kind == "array" and _is_dependency_list(kv.path) for lit in kv.items]
+    items = [lit for kv in layout.values if kv.kind == "array" and not kv.in_array_table
+             and _is_dependency_list(kv.path, lock_kind) for lit in kv.items if not lit.multiline]
     single = sum(1 for lit in items if lit.quote == "'")
     quote = "'" if items and single > len(items) - single else '"'
     paren = any(re.match(r"[A-Za-z0-9._-]+(\[[^\]]*\])? \(", lit.value) for lit in items)
@@ -187,7 +221,7 @@ def _line_start(text: str, offset: int) -> int:
 
 def _indent(text: str, offset: int) -> str:
     start = _line_start(text, offset)
-    return re.match(r"[ \t]*", text[start:]).group(0)  # type: ignore[union-attr]
+    return re.match(r"[ \t]*", text[start:start + 200]).group(0)  # type: ignore[union-attr]
 
 
 def _marked(layout: Layout, line: int, name: str) -> bool:
@@ -196,51 +230,187 @@ def _marked(layout: Layout, line: int, name: str) -> bool:
     return f"{PIN_MARK} {name}:" in text[lo:layout.line_starts[line]]
 
 
-def _replaces(text: str, edits: list[tuple[int, int, str]]) -> tuple[tuple[int, str], ...]:
+def _replaces(layout: Layout, edits: list[tuple[int, int, str]]) -> tuple[tuple[int, str], ...]:
     """Offset edits (each inside one line) as whole-line replacements."""
-    lines = text.splitlines(keepends=True)
-    starts = [0]
-    for ln in lines:
-        starts.append(starts[-1] + len(ln))
+    text = layout.text
     by_line: dict[int, list[tuple[int, int, str]]] = {}
     for start, end, new in edits:
-        index = max(i for i in range(len(lines)) if starts[i] <= start)
-        by_line.setdefault(index, []).append((start - starts[index], end - starts[index], new))
+        index = layout.line_of(start)
+        base = layout.line_starts[index]
+        by_line.setdefault(index, []).append((start - base, end - base, new))
     out = []
     for index, changes in sorted(by_line.items()):
-        line = lines[index].rstrip("\r\n")
+        stop = layout.line_starts[index + 1] if index + 1 < len(layout.line_starts) else len(text)
+        line = text[layout.line_starts[index]:stop].rstrip("\r\n")
         for start, end, new in sorted(changes, reverse=True):
             line = line[:start] + new + line[end:]
         out.append((index, line))
     return tuple(out)
 
 
-def _verified(text: str, path: str, plan: PinPlan) -> PinPlan:
-    """The plan, once the edited document still parses; otherwise a manual plan saying so."""
+def _line_text(layout: Layout, index: int) -> str:
+    stop = layout.line_starts[index + 1] if index + 1 < len(layout.line_starts) else len(layout.text)
+    return layout.text[layout.line_starts[index]:stop].rstrip("\r\n")
+
+
+# --- what the tools read: tomllib's view, to check the scanner and every edit -----------------------------
+
+def _declared(doc: dict[str, Any], key: str, lock_kind: str) -> list[tuple[str, Any]]:
+    """(where, value) for every requirement on `key` that the locking tool reads from the document."""
+    out: list[tuple[str, Any]] = []
+    for where, container in _containers(doc, lock_kind):
+        if isinstance(container, list):
+            out += [(where, item) for item in container
+                    if isinstance(item, str) and (n := _pep508_name(item)) is not None and pypi_key(n) == key]
+        else:
+            out += [(where, value) for name, value in container.items()
+                    if pypi_key(name) == key and name.lower() != "python"]
+    return out
+
+
+def _containers(doc: dict[str, Any], lock_kind: str) -> list[tuple[str, list | dict]]:
+    """The dependency lists (PEP 508 strings) and Poetry tables (name -> constraint) the tool reads."""
+    def table(obj: Any, *path: str) -> Any:
+        for part in path:
+            obj = obj.get(part) if isinstance(obj, dict) else None
+        return obj
+
+    found: list[tuple[str, Any]] = [("project.dependencies", table(doc, "project", "dependencies"))]
+    for base, path in (("project.optional-dependencies", ("project", "optional-dependencies")),
+                       ("dependency-groups", ("dependency-groups",))):
+        groups = table(doc, *path)
+        if isinstance(groups, dict):
+            found += [(f"{base}.{name}", items) for name, items in groups.items()]
+    if lock_kind == "uv.lock":
+        found += [(path, table(doc, *path.split("."))) for path in _UV_LISTS]
+    else:
+        found += [(f"tool.poetry.{name}", table(doc, "tool", "poetry", name))
+                  for name in ("dependencies", "dev-dependencies")]
+        groups = table(doc, "tool", "poetry", "group")
+        if isinstance(groups, dict):
+            found += [(f"tool.poetry.group.{name}.dependencies", table(group, "dependencies"))
+                      for name, group in groups.items()]
+    return [(where, c) for where, c in found
+            if (isinstance(c, list) and not where.startswith("tool.poetry."))
+            or (isinstance(c, dict) and where.startswith("tool.poetry."))]
+
+
+def _holds(value: Any, request: PinRequest, pep508: bool) -> bool:
+    """Whether one declaration keeps the package below `request.new`."""
+    if pep508:
+        from packaging.requirements import InvalidRequirement, Requirement
+
+        try:
+            return not Requirement(value).specifier.contains(request.new, prereleases=True)
+        except InvalidRequirement:
+            return False
+    if isinstance(value, dict):
+        value = value.get("version")
+    if not isinstance(value, str) or "|" in value:
+        return False
+    try:
+        return not PoetryConstraint(value).admits(request.new)
+    except VersionError:
+        return False
+
+
+def _without(doc: Any, key: str, lock_kind: str) -> Any:
+    """A copy of the document without the requirements on `key` the tool reads, and without empty tables/lists."""
+    doc = copy.deepcopy(doc)
+    for _, container in _containers(doc, lock_kind):
+        if isinstance(container, list):
+            container[:] = [item for item in container if not (
+                isinstance(item, str) and (n := _pep508_name(item)) is not None and pypi_key(n) == key)]
+        else:
+            for name in [n for n in container if pypi_key(n) == key and n.lower() != "python"]:
+                del container[name]
+    return _pruned(doc)
+
+
+def _pruned(obj: Any) -> Any:
+    stack = [obj]
+    order = []
+    while stack:  # iterative: a hostile document may nest deeply
+        item = stack.pop()
+        order.append(item)
+        stack.extend(v for v in (item.values() if isinstance(item, dict) else item if isinstance(item, list) else ())
+                     if isinstance(v, (dict, list)))
+    for item in reversed(order):  # children before parents
+        if isinstance(item, dict):
+            for k in [k for k, v in item.items() if isinstance(v, (dict, list)) and not v]:
+                del item[k]
+    return obj
+
+
+def _doc(text: str, path: str) -> dict[str, Any]:
     from lockrisk.tomlload import loads
 
+    return loads(text, path)
+
+
+def _verified(text: str, path: str, request: PinRequest, plan: PinPlan) -> PinPlan:
+    """The plan, once the edited document parses, the pin is in every place the tool reads, and nothing else moved."""
     if plan.edit is None:
         return plan
+
+    def refused(reason: str) -> PinPlan:
+        return PinPlan(status="manual", requirement=plan.requirement, line=plan.line, reason=reason)
+
     try:
-        loads(apply_edit(text, plan.edit), path)
+        after = _doc(apply_edit(text, plan.edit), path)
     except LockriskError as exc:
-        return PinPlan(status="manual", requirement=plan.requirement, line=plan.line,
-                       reason=f"the edit would not parse ({exc.message})")
+        return refused(f"the edit would not parse ({exc.message})")
+    before = _doc(text, path)
+    declared = _declared(after, request.key, request.lock_kind)
+    if not declared:
+        return refused(f"the edit would not reach a table {_tool(request)} reads: add the ceiling by hand")
+    if not all(_holds(v, request, not where.startswith("tool.poetry.")) for where, v in declared):
+        return refused(f"the edit would not keep {request.name} below {request.new} everywhere {_tool(request)} "
+                       "reads it: add the ceiling by hand")
+    if _without(before, request.key, request.lock_kind) != _without(after, request.key, request.lock_kind):
+        return refused("the edit would change more than the requirement (the layout misled lockrisk): "
+                       "add the ceiling by hand")
     return plan
 
+
+def _tool(request: PinRequest) -> str:
+    return "uv" if request.lock_kind == "uv.lock" else "Poetry"
+
+
+# --- planning ----------------------------------------------------------------------------------------------
 
 def plan_pyproject_pin(text: str, path: str, request: PinRequest) -> PinPlan:
     from packaging.version import InvalidVersion, Version
 
+    ceiling = PYPI.ceiling_for(request.old) if request.old else ""
     try:
         Version(request.old)
     except InvalidVersion:
         return PinPlan(status="manual", requirement="", reason=f"{request.old} is not a PEP 440 version")
+    if text.startswith(BOM):
+        return PinPlan(status="manual", requirement=ceiling,
+                       reason="pyproject.toml starts with a byte order mark, which TOML readers such as Python's "
+                              "tomllib reject: save it as UTF-8 without one, then pin again")
+    try:
+        doc = _doc(text, path)
+    except LockriskError as exc:
+        return PinPlan(status="manual", requirement=ceiling, reason=exc.message)
     layout = scan(text)
-    quote, paren = _style(layout)
-    spots = _spots(layout, request.key)
+    spots = _spots(layout, request.key, request.lock_kind)
+    declared = _declared(doc, request.key, request.lock_kind)
+    if len(declared) != len(spots):
+        places = ", ".join(dict.fromkeys(where for where, _ in declared))
+        return PinPlan(status="manual", requirement=ceiling,
+                       reason=f"{request.name} is declared in a form lockrisk cannot edit ({places}): "
+                              "add the ceiling by hand")
+    quote, paren = _style(layout, request.lock_kind)
     if not spots:
-        return _verified(text, path, _new_entry(layout, request, quote, paren))
+        return _verified(text, path, request, _new_entry(layout, request, quote, paren))
+    return _verified(text, path, request, _edit_spots(layout, spots, request, paren))
+
+
+def _edit_spots(layout: Layout, spots: list[_Spot], request: PinRequest, paren: bool) -> PinPlan:
+    text = layout.text
     edits: list[tuple[int, int, str]] = []
     anchors: list[int] = []  # lines of the places edited: the comment goes above the first
     blockers: list[str] = []
@@ -251,11 +421,13 @@ def plan_pyproject_pin(text: str, path: str, request: PinRequest) -> PinPlan:
             blockers.append(f"line {line}: {spot.reason}")
             continue
         if spot.version_slot is not None:
-            edits.append((spot.version_slot, spot.version_slot, f' version = "{PYPI.ceiling_for(request.old)}",'))
+            slot = f' version = "{PYPI.ceiling_for(request.old)}"' + ("," if spot.slot_comma else " ")
+            edits.append((spot.version_slot, spot.version_slot, slot))
             anchors.append(line - 1)
             continue
         assert spot.lit is not None
-        result = _pep508_edit(text, spot.lit, request, paren) if spot.kind == "pep508" else _poetry_edit(spot.lit, request)
+        result = (_pep508_edit(text, spot.lit, request, paren) if spot.kind == "pep508"
+                  else _poetry_edit(text, spot.lit, request))
         if result is None:
             held += 1
         elif isinstance(result, str):
@@ -276,21 +448,20 @@ def plan_pyproject_pin(text: str, path: str, request: PinRequest) -> PinPlan:
     if blockers:
         return PinPlan(status="manual", requirement=PYPI.ceiling_for(request.old), line=first_line + 1,
                        reason="; ".join(blockers))
-    replaces = _replaces(text, edits)
+    replaces = _replaces(layout, edits)
     anchor = anchors[0]
     comment = "" if _marked(layout, anchor, request.name) else comment_block(request.comment, _indent(
         text, layout.line_starts[anchor]))
     edited = dict(replaces)
-    shown = comment + "\n".join(edited.get(anchor, text.splitlines()[anchor]).splitlines()) + "\n"
-    requirement = _written_requirement(apply_edit(text, ManifestEdit(replaces=replaces)), request.key)
-    plan = PinPlan(status="edit", requirement=requirement or PYPI.ceiling_for(request.old), line=anchor + 1,
+    shown = comment + edited.get(anchor, _line_text(layout, anchor)) + "\n"
+    requirement = _written_requirement(apply_edit(text, ManifestEdit(replaces=replaces)), request)
+    return PinPlan(status="edit", requirement=requirement or PYPI.ceiling_for(request.old), line=anchor + 1,
                    text=shown, edit=ManifestEdit(replaces=replaces, inserts=((anchor, comment),) if comment else ()))
-    return _verified(text, path, plan)
 
 
-def _written_requirement(text: str, key: str) -> str:
-    """The constraint the edited file states for `key` (first place), for messages."""
-    for spot in _spots(scan(text), key):
+def _written_requirement(text: str, request: PinRequest) -> str:
+    """The constraint the edited file states for the package (first place), for messages."""
+    for spot in _spots(scan(text), request.key, request.lock_kind):
         if spot.lit is None:
             continue
         if spot.kind == "poetry":
@@ -327,15 +498,14 @@ def _new_entry(layout: Layout, request: PinRequest, quote: str, paren: bool) -> 
         kv = layout.value("tool.uv.constraint-dependencies")
         if kv is not None and kv.kind == "array":
             return _array_insertion(layout, kv, request, f"{quote}{entry}{quote}", ceiling)
+        if kv is not None:
+            return PinPlan(status="manual", requirement=ceiling,
+                           reason="[tool.uv] constraint-dependencies is not a list lockrisk can extend")
         body = comment_block(request.comment, "") + f"constraint-dependencies = [\n    {quote}{entry}{quote},\n]\n"
         table = layout.table("tool.uv")
         if table is not None:
-            return _after_table(layout, table.header_start, table.end, body, ceiling)
-        text = layout.text
-        lead = "" if not text or text.endswith("\n\n") else ("\n" if text.endswith("\n") else "\n\n")
-        index = len(text.splitlines())
-        return PinPlan(status="insert", requirement=ceiling, line=index + 1 + lead.count("\n"),
-                       text="[tool.uv]\n" + body, edit=ManifestEdit(inserts=((index, lead + "[tool.uv]\n" + body),)))
+            return _after_table(layout, table, body, ceiling)
+        return _new_table(layout, "[tool.uv]\n" + body, ceiling)
     for group in request.groups:
         table = layout.table(f"tool.poetry.group.{group}.dependencies")
         if table is None and group == "dev":
@@ -344,8 +514,7 @@ def _new_entry(layout: Layout, request: PinRequest, quote: str, paren: bool) -> 
             line = _table_line(request, ceiling)
             if line is None:
                 return refused
-            return _after_table(layout, table.header_start, table.end, comment_block(request.comment, "") + line,
-                                ceiling)
+            return _after_table(layout, table, comment_block(request.comment, "") + line, ceiling)
     kv = layout.value("project.dependencies")
     if kv is not None and kv.kind == "array":
         entry = _entry(request, quote, paren)
@@ -357,10 +526,10 @@ def _new_entry(layout: Layout, request: PinRequest, quote: str, paren: bool) -> 
         line = _table_line(request, ceiling)
         if line is None:
             return refused
-        return _after_table(layout, table.header_start, table.end, comment_block(request.comment, "") + line, ceiling)
+        return _after_table(layout, table, comment_block(request.comment, "") + line, ceiling)
     return PinPlan(status="manual", requirement=ceiling,
-                   reason="pyproject.toml has no dependency list to add it to ([project] dependencies or "
-                          "[tool.poetry.dependencies])")
+                   reason="pyproject.toml has no dependency list to add it to ([project] dependencies or a "
+                          "[tool.poetry.dependencies] table)")
 
 
 def _table_line(request: PinRequest, ceiling: str) -> str | None:
@@ -372,55 +541,53 @@ def _table_line(request: PinRequest, ceiling: str) -> str | None:
     return f'{request.name} = "{ceiling}"\n'
 
 
-def _after_table(layout: Layout, header: int, end: int, body: str, ceiling: str) -> PinPlan:
-    """Insert `body` after the last line with content in the table that starts at `header`."""
+def _new_table(layout: Layout, body: str, ceiling: str) -> PinPlan:
+    """Append a table at the end of the document, one blank line after the last content."""
     text = layout.text
-    first = layout.line_of(header)
-    last = layout.line_of(max(end - 1, header))
-    lines = text.splitlines()
-    index = first
-    for j in range(min(last, len(lines) - 1), first, -1):
-        stripped = lines[j].strip()
-        if stripped and not stripped.startswith("#") and not stripped.startswith("["):
-            index = j
-            break
-    return PinPlan(status="insert", requirement=ceiling, line=index + 2, text=body,
-                   edit=ManifestEdit(inserts=((index + 1, body),)))
+    index = len(layout.line_starts) - (1 if text.endswith("\n") or not text else 0)
+    lead = "" if not text.strip() else ("\n" if _line_text(layout, index - 1).strip() else "")
+    return PinPlan(status="insert", requirement=ceiling, line=index + 1 + lead.count("\n"), text=body,
+                   edit=ManifestEdit(inserts=((index, lead + body),)))
+
+
+def _after_table(layout: Layout, table: Table, body: str, ceiling: str) -> PinPlan:
+    """Insert `body` on the line after the last key/value written in `table` (after its header when empty)."""
+    pairs = layout.table_values(table)
+    end = max((kv.value_end for kv in pairs), default=table.body_start)
+    index = layout.line_of(max(end - 1, table.header_start)) + 1
+    return PinPlan(status="insert", requirement=ceiling, line=index + 1, text=body,
+                   edit=ManifestEdit(inserts=((index, body),)))
 
 
 def _array_insertion(layout: Layout, kv: KeyValue, request: PinRequest, literal: str, ceiling: str) -> PinPlan:
+    """Add `literal` as the last element of the array `kv`, in the array's own layout."""
     text = layout.text
-    lines = text.splitlines()
     open_line = layout.line_of(kv.value_start)
     close_line = layout.line_of(kv.close)
-    close_col = kv.close - layout.line_starts[close_line]
-    before_close = lines[close_line][:close_col]
+    before_close = text[layout.line_starts[close_line]:kv.close]
     if open_line == close_line or before_close.strip():
         # the closing bracket shares its line with content: add the entry just before it
-        cut = len(before_close.rstrip())
-        inner = text[kv.value_start + 1:kv.close].strip()
-        joint = "" if not inner else (" " if before_close.rstrip().endswith((",", "[")) else ", ")
-        new_line = lines[close_line][:cut] + joint + literal + lines[close_line][cut:]
+        if kv.last_end < 0:
+            edit = (kv.close, kv.close, literal)
+        elif kv.comma_after_last:
+            edit = (kv.close, kv.close, ("" if text[kv.close - 1] in " \t" else " ") + literal)
+        else:
+            edit = (kv.last_end, kv.last_end, ", " + literal)
+        replaces = _replaces(layout, [edit])
         anchor = open_line if open_line == close_line else close_line
         comment = comment_block(request.comment, _indent(text, layout.line_starts[anchor]))
+        shown = dict(replaces).get(anchor, _line_text(layout, anchor))
         return PinPlan(status="insert", requirement=ceiling, line=anchor + 1,
-                       text=comment + new_line.strip() + "\n",
-                       edit=ManifestEdit(replaces=((close_line, new_line),), inserts=((anchor, comment),)))
-    content = [j for j in range(open_line + 1, close_line) if lines[j].strip() and not lines[j].lstrip().startswith("#")]
+                       text=comment + shown.strip() + "\n",
+                       edit=ManifestEdit(replaces=replaces, inserts=((anchor, comment),)))
     indent = "    "
     replaces: tuple[tuple[int, str], ...] = ()
-    if content:
-        last = content[-1]
-        indent = re.match(r"[ \t]*", lines[last]).group(0) or indent  # type: ignore[union-attr]
-        end = len(strip_comment(lines[last]).rstrip())
-        if not lines[last][:end].endswith((",", "[")):
-            replaces = ((last, lines[last][:end] + "," + lines[last][end:]),)
+    if kv.last_end >= 0:
+        indent = _indent(text, kv.last_end - 1) or indent
+        if not kv.comma_after_last:
+            replaces = _replaces(layout, [(kv.last_end, kv.last_end, ",")])
     else:
-        opening_end = len(strip_comment(lines[open_line]).rstrip())
-        if not lines[open_line][:opening_end].endswith("["):
-            return PinPlan(status="manual", requirement=ceiling, reason="the dependency list's layout is not one "
-                                                                       "lockrisk can extend")
+        indent = _indent(text, layout.line_starts[open_line]) + "    "
     body = comment_block(request.comment, indent) + f"{indent}{literal},\n"
     return PinPlan(status="insert", requirement=ceiling, line=close_line + 1, text=body,
                    edit=ManifestEdit(replaces=replaces, inserts=((close_line, body),)))
-

@@ -84,6 +84,7 @@ def read_pyproject(data: bytes, path: str) -> PyprojectRequirements:
         text = data.decode("utf-8")
     except UnicodeDecodeError:
         raise ParseError("pyproject.toml is not UTF-8 text", path=path, line=1) from None
+    text = text.removeprefix("\ufeff")  # a byte order mark is an encoding marker, as for lockfiles
     doc = loads(text, path)
     reqs: list[Requirement] = []
     layouts: list[str] = []
