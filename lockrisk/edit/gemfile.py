@@ -1,156 +1,105 @@
-"""Pins in a Gemfile, read as text (the Gemfile is Ruby; it is never executed).
+"""Pins in a Gemfile, planned on its Ruby tokens (lockrisk.manifests.rubytokens; the Gemfile is never executed).
 
-A gem the Gemfile already names gets its line edited in place: `gem "puma"` becomes
+A gem the Gemfile already names gets its `gem` call edited in place: `gem "puma"` becomes
 `gem "puma", "~> 6.6"`, and a floor such as `gem "pg", ">= 1.1"` gains a ceiling,
-`gem "pg", ">= 1.1", "< 2"`; options, groups and trailing comments stay as they were.
-A gem the Gemfile does not name gets a new line, in the runtime section or with
-`group:` when only non-runtime groups reach it.
+`gem "pg", ">= 1.1", "< 2"`; the new string goes right after the name or the last requirement
+string, wherever the call's arguments run (over lines, in parentheses, before options, groups
+and trailing comments, which stay as they were). A gem the Gemfile does not name gets a new
+line at a top-level statement boundary: in the runtime section, or with `group:` when only
+non-runtime groups reach it; never inside a heredoc, a string, `=begin`/`=end` or after `__END__`.
+
+Every plan is checked before it is offered: the edited text is read again and must still read
+as Ruby as far as the original did, keep every heredoc, =begin block and __END__ section
+byte for byte, and have the new requirement inside the right call's arguments. A plan that
+fails the check, or a Gemfile too dynamic to edit safely, becomes a "manual" plan with the reason.
 """
 
 from __future__ import annotations
 
+import bisect
 import re
 from dataclasses import dataclass
 
-from lockrisk.edit import ManifestEdit, PinPlan, PinRequest, comment_block
+from lockrisk.edit import PIN_MARK, ManifestEdit, PinPlan, PinRequest, apply_edit, comment_block
 from lockrisk.errors import VersionError
-from lockrisk.comments import strip_comment
-from lockrisk.manifests.gemfile import top_level_gem_lines
-from lockrisk.edit import PIN_MARK
+from lockrisk.manifests.rubytokens import GemCall, Gemfile, read_gemfile, source_options
 from lockrisk.versions.rubygems import RUBYGEMS, GemRequirement
 
-_CALL = re.compile(r"""^(\s*)gem(?:\s*\(\s*|\s+)(["'])([^"'\\]+)\2""")
-_OPTION = re.compile(r"""(?:[A-Za-z_]\w*[?!]?:(?!:)|:[A-Za-z_]\w*\s*=>|["'][A-Za-z_]\w*["']\s*(?:=>|:))""")
-_NOT_REGISTRY = re.compile(r"""(?:\b(?:path|git|github|gist|bitbucket)\s*:|:(?:path|git|github|gist|bitbucket)\s*=>)""")
-MAX_CALL_LINES = 20  # a gem call spread over more lines than this is left to a person
+
+@dataclass(frozen=True, slots=True)
+class _Lines:
+    """The text split as apply_edit splits it, with each line's start offset."""
+
+    lines: list[str]  # with their endings
+    starts: list[int]
+
+    @classmethod
+    def of(cls, text: str) -> "_Lines":
+        lines = text.splitlines(keepends=True)
+        starts, offset = [], 0
+        for line in lines:
+            starts.append(offset)
+            offset += len(line)
+        return cls(lines, starts)
+
+    def index(self, offset: int) -> int:
+        """0-based index of the line holding `offset` (len(lines) for the end of the text)."""
+        if self.starts and offset >= self.starts[-1] + len(self.lines[-1]):
+            return len(self.lines)
+        return max(bisect.bisect_right(self.starts, offset) - 1, 0)
+
+    def body(self, index: int) -> str:
+        return self.lines[index].rstrip("\r\n")
+
+    def indent(self, index: int) -> str:
+        line = self.lines[index]
+        return line[:len(line) - len(line.lstrip(" \t"))]
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
-class GemCall:
-    first: int  # 0-based line index of `gem "name"`
-    last: int  # last line of the call (continuations included)
-    indent: str
-    quote: str
-    requirements: tuple[str, ...]  # the literal requirement strings, as written
-    insert_at: int  # offset in the joined call text where a new requirement string goes
-    dynamic: bool  # a requirement that is not a literal string (a constant, a splat)
-    source: bool  # `path:` / `git:` / `github:`: not a registry gem
+def _value(call: GemCall, position: int) -> str:
+    return call.args[position].tokens[0].value or ""
 
 
-def _skip_space(text: str, pos: int) -> int:
-    """Past blanks, newlines and `# comments`."""
-    while pos < len(text):
-        ch = text[pos]
-        if ch in " \t\r\n\\":
-            pos += 1
-        elif ch == "#":
-            nl = text.find("\n", pos)
-            pos = len(text) if nl < 0 else nl
-        else:
-            break
-    return pos
+def _requirements(call: GemCall) -> tuple[str, ...]:
+    return tuple(arg.tokens[0].value or "" for arg in call.requirements)
 
 
-def _string_end(text: str, pos: int) -> tuple[int, str] | None:
-    """(offset past the closing quote, value) of the Ruby string literal at `pos`; None if interpolated or open."""
-    quote = text[pos]
-    out = []
-    i = pos + 1
-    while i < len(text):
-        ch = text[i]
-        if ch == "\\":
-            out.append(text[i + 1:i + 2])
-            i += 2
-            continue
-        if ch == quote:
-            return i + 1, "".join(out)
-        if quote == '"' and text.startswith("#{", i):
-            return None
-        if ch == "\n":
-            return None
-        out.append(ch)
-        i += 1
-    return None
-
-
-def _continues(code: str, depth: int) -> bool:
-    stripped = code.rstrip()
-    return depth > 0 or stripped.endswith((",", "\\", "("))
-
-
-def _call_span(lines: list[str], first: int) -> int:
-    depth = 0
-    last = first
-    for index in range(first, min(len(lines), first + MAX_CALL_LINES)):
-        code = strip_comment(lines[index])
-        depth += code.count("(") - code.count(")") + code.count("[") - code.count("]")
-        last = index
-        if not _continues(code, depth):
-            break
-    return last
-
-
-def gem_calls(lines: list[str], name: str) -> list[GemCall]:
-    """Every `gem "name"` call in the Gemfile, with its literal requirement strings."""
-    calls = []
-    for index, line in enumerate(lines):
-        m = _CALL.match(line)
-        if not m or m.group(3) != name:
-            continue
-        last = _call_span(lines, index)
-        text = "\n".join(lines[index:last + 1])
-        pos = m.end()
-        requirements: list[str] = []
-        insert_at = pos
-        dynamic = False
-        while True:
-            p = _skip_space(text, pos)
-            if p >= len(text) or text[p] != ",":
-                break
-            p = _skip_space(text, p + 1)
-            if p < len(text) and text[p] in "\"'":
-                lit = _string_end(text, p)
-                if lit is None:
-                    dynamic = True
-                    break
-                end, value = lit
-                if text[end:end + 1] == ":" or re.match(r"\s*=>", text[end:]):
-                    break  # "key": value / "key" => value: options start here
-                requirements.append(value)
-                pos = insert_at = end
-                continue
-            if not _OPTION.match(text, p):
-                dynamic = True  # a constant, a method call or a splat in the requirement position
-            break
-        calls.append(GemCall(first=index, last=last, indent=m.group(1), quote=m.group(2),
-                             requirements=tuple(requirements), insert_at=insert_at, dynamic=dynamic,
-                             source=_NOT_REGISTRY.search(text[insert_at:]) is not None))
-    return calls
+def _quote(text: str, call: GemCall) -> str:
+    q = text[call.args[0].start]
+    return q if q in "\"'" else '"'
 
 
 def _marked(lines: list[str], index: int, name: str) -> bool:
     return any(f"{PIN_MARK} {name}:" in lines[j] for j in range(max(index - 6, 0), index))
 
 
+def _manual(requirement: str, line: int | None, reason: str) -> PinPlan:
+    return PinPlan(status="manual", requirement=requirement, line=line, reason=reason)
+
+
 def plan_gemfile_pin(text: str, request: PinRequest) -> PinPlan:
-    lines = text.splitlines()
-    calls = gem_calls(lines, request.name)
+    gemfile = read_gemfile(text)
+    split = _Lines.of(text)
+    calls = [c for c in gemfile.calls if c.name == request.name]
     if not calls:
-        return _new_line(text, lines, request)
+        return _new_line(text, gemfile, split, request)
     ceiling = RUBYGEMS.ceiling_for(request.old)
-    replaces: list[tuple[int, str]] = []
+    insertions: list[tuple[int, str]] = []  # (offset, text)
+    wanted: list[tuple[str, ...]] = []
     written: list[str] = []
     blockers: list[str] = []
     held = 0
     for call in calls:
-        where = f"line {call.first + 1}"
-        if call.source:
+        where = f"line {split.index(call.start) + 1}"
+        current_reqs = _requirements(call)
+        wanted.append(current_reqs)
+        if source_options(call, gemfile.git_sources):
             blockers.append(f"{where} takes it from git or a path, not a registry")
             continue
         if call.dynamic:
             blockers.append(f"{where} gives its requirement as code, not a string")
             continue
-        current = ", ".join(call.requirements)
+        current = ", ".join(current_reqs)
         try:
             req = GemRequirement(current)
         except VersionError:
@@ -163,27 +112,74 @@ def plan_gemfile_pin(text: str, request: PinRequest) -> PinPlan:
             blockers.append(f"{where} already allows {request.new} with a ceiling of its own ({current}): "
                             "lower it by hand")
             continue
-        added = RUBYGEMS.upper_bound(request.old) if call.requirements else ceiling
-        q = call.quote
-        joined = "\n".join(lines[call.first:call.last + 1])
-        joined = joined[:call.insert_at] + f", {q}{added}{q}" + joined[call.insert_at:]
-        replaces += list(enumerate(joined.split("\n"), start=call.first))
-        written.append(", ".join([*call.requirements, added]))
+        added = RUBYGEMS.upper_bound(request.old) if current_reqs else ceiling
+        q = _quote(text, call)
+        insertions.append((call.insert_at, f", {q}{added}{q}"))
+        wanted[-1] = current_reqs + (added,)
+        written.append(", ".join([*current_reqs, added]))
     first = calls[0]
-    if not replaces:
+    first_line = split.index(first.start)
+    if not insertions:
         if held and not blockers:
-            return PinPlan(status="pinned", requirement=", ".join(first.requirements), line=first.first + 1,
-                           reason=f"the Gemfile already keeps {request.name} below {request.new} (line {first.first + 1})")
-        return PinPlan(status="manual", requirement=ceiling, line=first.first + 1, reason="; ".join(blockers))
+            return PinPlan(status="pinned", requirement=", ".join(_requirements(first)), line=first_line + 1,
+                           reason=f"the Gemfile already keeps {request.name} below {request.new} (line {first_line + 1})")
+        return _manual(ceiling, first_line + 1, "; ".join(blockers))
     if blockers:
-        return PinPlan(status="manual", requirement=ceiling, line=first.first + 1, reason="; ".join(blockers))
-    target = min(index for index, _ in replaces)
-    comment = "" if _marked(lines, target, request.name) else comment_block(request.comment, first.indent)
+        return _manual(ceiling, first_line + 1, "; ".join(blockers))
+    return _in_place(text, gemfile, split, request, calls, insertions, wanted, written[0], ceiling)
+
+
+def _in_place(text: str, gemfile: Gemfile, split: _Lines, request: PinRequest, calls: list[GemCall],
+              insertions: list[tuple[int, str]], wanted: list[tuple[str, ...]], requirement: str,
+              ceiling: str) -> PinPlan:
+    by_line: dict[int, list[tuple[int, str]]] = {}
+    for offset, added in insertions:
+        index = split.index(offset)
+        by_line.setdefault(index, []).append((offset - split.starts[index], added))
+    replaces = []
+    for index, adds in sorted(by_line.items()):
+        body = split.body(index)
+        for column, added in sorted(adds, reverse=True):
+            body = body[:column] + added + body[column:]
+        replaces.append((index, body))
+    first = calls[0]
+    first_line = split.index(first.start)
+    inserts: tuple[tuple[int, str], ...] = ()
+    comment = ""
+    if not _marked(split.lines, first_line, request.name):
+        line_start = split.starts[first_line]
+        if not (line_start == 0 or text[line_start - 1] == "\n") or not gemfile.in_code(line_start):
+            return _manual(ceiling, first_line + 1,
+                           f"line {first_line + 1} starts inside a string, heredoc or continued line, so the pin's "
+                           "comment has nowhere to go: pin it by hand")
+        comment = comment_block(request.comment, split.indent(first_line))
+        inserts = ((first_line, comment),)
+    edit = ManifestEdit(replaces=tuple(replaces), inserts=inserts)
+    problem = _check(text, gemfile, edit, request.name, wanted, top_level_new=False)
+    if problem:
+        return _manual(ceiling, first_line + 1, problem)
     edited = dict(replaces)
-    shown = comment + "\n".join(edited[i] for i in sorted(edited) if first.first <= i <= first.last) + "\n"
-    inserts = ((first.first, comment),) if comment else ()
-    return PinPlan(status="edit", requirement=written[0], line=first.first + 1, text=shown,
-                   edit=ManifestEdit(replaces=tuple(replaces), inserts=inserts))
+    last_line = split.index(max(first.end - 1, first.start))
+    shown = comment + "".join(edited.get(i, split.body(i)) + "\n" for i in range(first_line, last_line + 1))
+    return PinPlan(status="edit", requirement=requirement, line=first_line + 1, text=shown, edit=edit)
+
+
+def _check(text: str, before: Gemfile, edit: ManifestEdit, name: str, wanted: list[tuple[str, ...]], *,
+           top_level_new: bool) -> str:
+    """Why the edit would not do what it says ("" when it would): read the edited text back as Ruby."""
+    after_text = apply_edit(text, edit)
+    after = read_gemfile(after_text)
+    if after.problem != before.problem:
+        return (f"the edited Gemfile would not read as Ruby (line {after.problem_line}: {after.problem}): "
+                "pin it by hand")
+    if after.protected != before.protected:
+        return "the edit would change a heredoc, =begin block or __END__ section: pin it by hand"
+    calls = [c for c in after.calls if c.name == name]
+    if [_requirements(c) for c in calls] != wanted:
+        return "the new requirement would not land inside the gem call's arguments: pin it by hand"
+    if top_level_new and not any(c.top_level for c in calls):
+        return "the new gem line would not be at the top level of the Gemfile: pin it by hand"
+    return ""
 
 
 def _gem_call(name: str, ceiling: str, groups: tuple[str, ...], quote: str) -> str:
@@ -197,20 +193,48 @@ def _gem_call(name: str, ceiling: str, groups: tuple[str, ...], quote: str) -> s
     return call
 
 
-def _new_line(text: str, lines: list[str], request: PinRequest) -> PinPlan:
+def _anchor(gemfile: Gemfile, request: PinRequest) -> int | None:
+    """The offset the new line goes after: the last runtime gem (the last gem of all for a group-only pin),
+    else the last `source`; None for the end of the Gemfile."""
+    top = [c for c in gemfile.calls if c.top_level and c.name]
+    runtime = [c for c in top if not {"group", "groups"} & set(c.option_keys)]
+    if request.groups and top:
+        return top[-1].end
+    if runtime:
+        return runtime[-1].end
+    if top:
+        return top[-1].end
+    sources = [s for s in gemfile.statements if s.head == "source"]
+    return sources[-1].end if sources else None
+
+
+def _new_line(text: str, gemfile: Gemfile, split: _Lines, request: PinRequest) -> PinPlan:
     ceiling = RUBYGEMS.ceiling_for(request.old)
-    quote = "'" if re.search(r"^\s*gem\s+'", text, re.M) and not re.search(r'^\s*gem\s+"', text, re.M) else '"'
-    spans = top_level_gem_lines(text)
-    runtime = [sp for sp in spans if not re.search(r"\bgroups?\s*:|:groups?\s*=>", " ".join(lines[sp[0]:sp[1] + 1]))]
-    if request.groups and spans:
-        index = spans[-1][1] + 1
-    elif runtime:
-        index = runtime[-1][1] + 1
-    elif spans:
-        index = spans[-1][1] + 1
+    if gemfile.unread_from is not None:  # the rest of the file may name the gem
+        return _manual(ceiling, gemfile.problem_line,
+                       f"the Gemfile does not read as Ruby from line {gemfile.problem_line} ({gemfile.problem}), "
+                       f"so lockrisk cannot tell whether it names {request.name}: pin it by hand")
+    unnamed = [c for c in gemfile.calls if c.name is None]
+    if unnamed:
+        line = split.index(unnamed[0].start) + 1
+        return _manual(ceiling, line, f"line {line} names a gem with code, not a string, so lockrisk cannot tell "
+                                      f"whether it is {request.name}: pin it by hand")
+    names = [text[c.args[0].start] for c in gemfile.calls if c.name]
+    quote = "'" if "'" in names and '"' not in names else '"'
+    after = _anchor(gemfile, request)
+    places = sorted(gemfile.boundaries)
+    if after is None:
+        chosen = places[-1] if places else None
     else:
-        sources = [i for i, ln in enumerate(lines) if ln.lstrip().startswith("source ")]
-        index = sources[-1] + 1 if sources else len(lines)
+        k = bisect.bisect_right(places, after)
+        chosen = places[k] if k < len(places) else None
+    if chosen is None:
+        line = split.index(after) + 1 if after is not None else len(split.lines)
+        return _manual(ceiling, line, f"no line after line {line} starts a new top-level statement: pin it by hand")
+    index = split.index(chosen)
     body = comment_block(request.comment, "") + _gem_call(request.name, ceiling, request.groups, quote) + "\n"
-    return PinPlan(status="insert", requirement=ceiling, line=index + 2, text=body,
-                   edit=ManifestEdit(inserts=((index, "\n" + body),)))
+    edit = ManifestEdit(inserts=((index, "\n" + body),))
+    problem = _check(text, gemfile, edit, request.name, [(ceiling,)], top_level_new=True)
+    if problem:
+        return _manual(ceiling, index + 1, problem)
+    return PinPlan(status="insert", requirement=ceiling, line=index + 2, text=body, edit=edit)
