@@ -5,12 +5,16 @@ edits the project's own requirement in place (`gem "puma"` -> `gem "puma", "~> 6
 inserts a new requirement, says the manifest already holds the ceiling, or explains why
 it must be done by hand. Several pins for one file are planned one after another on the
 text the previous one produced, so they compose. Applying re-reads the file, refuses when
-it changed since it was read, keeps every other byte, and replaces the file atomically.
+it changed since it was read (and again just before the rename), keeps every other byte,
+refuses a Gemfile that no longer parses, edits a symlink's target inside the project (never
+one outside it, nor a FIFO or device), and replaces the file atomically.
 """
 
 from __future__ import annotations
 
 import difflib
+import os
+import stat
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
@@ -94,13 +98,118 @@ def plan_pin(text: str, path: str, request: PinRequest) -> PinPlan:
 
 
 def write_if_unchanged(path: Path, original: bytes, new_text: str) -> None:
-    """Replace `path` with `new_text` atomically, unless it changed since `original` was read."""
-    from lockrisk.fsutil import atomic_write
+    """Replace `path` with `new_text` atomically, unless it changed since `original` was read.
+
+    A symlink has its target edited (the link stays a link) when the target lies inside the project
+    directory; a link out of it, a FIFO, a device or a directory is refused without being read. A Gemfile
+    must still parse (`ruby -c` on the temp file when ruby is on PATH, else the Ruby tokenizer's check),
+    and the file is compared once more just before the rename, so a save made meanwhile is never lost."""
+    from lockrisk.fsutil import atomic_write, read_regular
+
+    shown = str(path)
+    target = edit_target(path)
+    try:
+        current = read_regular(target, shown)
+    except FileNotFoundError:
+        raise EditError("disappeared since it was read; nothing written", path=shown) from None
+    if current != original:
+        raise EditError("changed since it was read; nothing written (run lockrisk pin again)", path=shown)
+    ruby = not path.name.endswith(".toml")  # Gemfile, gems.rb
+
+    def check(temp: Path) -> None:
+        if ruby:
+            check_ruby_syntax(temp, shown, original)
+
+    atomic_write(target, new_text.encode("utf-8"), expect=original, check=check, shown=shown)
+
+
+def project_root(path: Path) -> Path:
+    """The directory a manifest's symlink may point into: the git work tree holding it, else the current
+    directory when the manifest is under it, else the manifest's own directory."""
+    here = Path(os.path.abspath(path)).parent
+    for folder in (here, *here.parents):
+        if (folder / ".git").exists():
+            return folder
+    cwd = Path.cwd()
+    if here == cwd or cwd in here.parents:
+        return cwd
+    return here
+
+
+def edit_target(path: Path) -> Path:
+    """The file an edit of `path` must replace: `path` itself, or the target of the symlink `path`."""
+    shown = str(path)
+    try:
+        mode = os.lstat(path).st_mode
+    except FileNotFoundError:
+        raise EditError("disappeared since it was read; nothing written", path=shown) from None
+    if not stat.S_ISLNK(mode):
+        return path
+    try:
+        target = path.resolve(strict=True)
+    except (OSError, RuntimeError):
+        raise EditError("is a symlink to a missing file (or a loop of links); nothing written", path=shown) from None
+    root = project_root(path).resolve()
+    if target != root and root not in target.parents:
+        raise EditError(f"is a symlink to a file outside the project directory {root}; nothing written", path=shown)
+    return target
+
+
+RUBY_CHECK_SECONDS = 30
+
+
+def check_ruby_syntax(temp: Path, shown: str, original: bytes) -> None:
+    """Refuse (EditError) the edited Gemfile in `temp` unless it parses: `ruby -c` when ruby is on PATH,
+    otherwise the Ruby tokenizer's check (closed strings and heredocs, balanced brackets and blocks)."""
+    import shutil
+
+    ruby = shutil.which("ruby")
+    problem = _ruby_c(ruby, temp) if ruby else _tokenizer_problem(temp.read_bytes())
+    if problem is None:
+        return
+    how = "ruby -c" if ruby else "the Ruby tokenizer"
+    if ruby:
+        import tempfile
+
+        with tempfile.TemporaryDirectory(prefix="lockrisk-") as folder:
+            before = Path(folder) / "Gemfile"
+            before.write_bytes(original)
+            before_problem = _ruby_c(ruby, before)
+    else:
+        before_problem = _tokenizer_problem(original)
+    if before_problem is not None:
+        raise EditError(f"{how} rejects this Gemfile even before the edit ({problem}); nothing written", path=shown)
+    raise EditError(f"the edit would not parse as Ruby ({how}: {problem}); nothing written", path=shown)
+
+
+def _tokenizer_problem(data: bytes) -> str | None:
+    from lockrisk.errors import ParseError
+    from lockrisk.manifests.rubytokens import check_syntax
 
     try:
-        current = path.read_bytes()
-    except FileNotFoundError:
-        raise EditError("disappeared since it was read; nothing written", path=str(path)) from None
-    if current != original:
-        raise EditError("changed since it was read; nothing written (run lockrisk pin again)", path=str(path))
-    atomic_write(path, new_text.encode("utf-8"))
+        check_syntax(data.decode("utf-8"))
+    except UnicodeDecodeError:
+        return "not UTF-8 text"
+    except ParseError as exc:
+        return f"line {exc.line}: {exc.message}"
+    return None
+
+
+def _ruby_c(ruby: str, file: Path) -> str | None:
+    """None when `ruby -c` accepts the file, else its first complaint on one line (the file named as "line")."""
+    import subprocess
+
+    env = {k: v for k, v in os.environ.items() if k not in ("RUBYOPT", "RUBYLIB")}
+    name = os.path.abspath(file)
+    try:
+        proc = subprocess.run([ruby, "--disable=gems", "-c", name], capture_output=True, text=True, env=env,
+                              timeout=RUBY_CHECK_SECONDS, errors="replace")
+    except subprocess.TimeoutExpired:
+        return f"ruby -c did not finish within {RUBY_CHECK_SECONDS} s"
+    except OSError:
+        return _tokenizer_problem(file.read_bytes())
+    if proc.returncode == 0:
+        return None
+    first = next((ln for ln in proc.stderr.splitlines() if ln.strip()), f"exit status {proc.returncode}")
+    first = first.replace(name + ":", "line ", 1).replace(name, "the Gemfile")
+    return "".join(ch if ch.isprintable() else "?" for ch in first)[:200]
