@@ -17,7 +17,7 @@ from typing import Any, Callable, Iterable
 
 from lockrisk.errors import RegistryError
 from lockrisk.model import Lockfile, Package
-from lockrisk.registry.http import HttpClient, redact
+from lockrisk.registry.http import HttpClient, redact, redact_text
 from lockrisk.versions import scheme_for
 from lockrisk.versions.jump import major_line
 
@@ -168,7 +168,7 @@ class Lookup:
 
     def _note(self, text: str) -> None:
         with self._lock:
-            self.failures.append(text)
+            self.failures.append(redact_text(text))  # a registry's own words may quote a credentialed URL
 
     @property
     def notes(self) -> list[str]:
