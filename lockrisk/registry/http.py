@@ -246,7 +246,7 @@ class HttpClient:
         watch = _Deadline(self.deadline - self.clock())
         _watched.deadline = watch
         try:
-            resp = self._follow(url, headers, watch)
+            resp = self._follow(url, headers)
             try:
                 watch.arm(_socket_of(resp))
                 body = self._read_body(url, resp, watch) if resp.status_code == 200 else b""
@@ -268,7 +268,7 @@ class HttpClient:
             watch.cancel()
             _watched.deadline = None
 
-    def _follow(self, url: str, headers: dict[str, str], watch: "_Deadline"):
+    def _follow(self, url: str, headers: dict[str, str]):
         """GET `url`, following at most MAX_REDIRECTS redirects, each to the same scheme, host and port."""
         current = url
         for _ in range(MAX_REDIRECTS + 1):
@@ -292,7 +292,8 @@ class HttpClient:
         """The decoded body, read chunk by chunk: at most `max_bytes` of it, and only until the deadline."""
         encoding = (resp.headers.get("Content-Encoding") or "identity").strip().lower()
         decoder = _Decoder(encoding, self.max_bytes, url)
-        declared = (resp.headers.get("Content-Length") or "").strip()
+        chunked = "chunked" in (resp.headers.get("Transfer-Encoding") or "").lower()
+        declared = "" if chunked else (resp.headers.get("Content-Length") or "").strip()
         if encoding == "identity" and declared.isdigit() and int(declared) > self.max_bytes:
             raise _fail(url, self._too_large())
         raw = resp.raw
