@@ -64,6 +64,25 @@ def _at_revision(cwd: Path, revision: str):
 
 def run_ci(env: Mapping[str, str] | None = None, cwd: Path | None = None, session=None,
            sleep=time.sleep) -> int:
+    from lockrisk.errors import LockriskError
+
+    env = os.environ if env is None else env
+    try:
+        return _run(env, cwd, session, sleep)
+    except LockriskError as exc:  # the reviewer sees why in the summary, not only in the log
+        summary = env.get("GITHUB_STEP_SUMMARY")
+        if summary:
+            from lockrisk.github.outputs import append_summary
+            from lockrisk.render.escape import markdown
+
+            try:
+                append_summary(Path(summary), f"❌ **lockrisk** could not finish: {markdown(exc.located())}\n")
+            except OSError:
+                pass
+        raise
+
+
+def _run(env: Mapping[str, str], cwd: Path | None, session, sleep) -> int:
     from lockrisk.commands import check_severity
     from lockrisk.config import load_settings
     from lockrisk.fsutil import atomic_write
@@ -72,7 +91,6 @@ def run_ci(env: Mapping[str, str] | None = None, cwd: Path | None = None, sessio
     from lockrisk.render import render
     from lockrisk.render.escape import workflow_data
 
-    env = os.environ if env is None else env
     cwd = cwd or Path.cwd()
     ctx = GitHubContext.from_environ(env)
     files = _split(env.get("LOCKRISK_FILES"))

@@ -41,6 +41,19 @@ AllOpt = Annotated[bool, typer.Option("--all", help="List every change, not only
 ConfigOpt = Annotated[Optional[Path], typer.Option("--config", help="Settings file (default: .lockrisk.toml or [tool.lockrisk]).")]
 DebugOpt = Annotated[bool, typer.Option("--debug", help="Show a traceback on errors.")]
 BudgetOpt = Annotated[float, typer.Option("--budget", help="Seconds all registry look-ups may take together.")]
+DeadlineOpt = Annotated[
+    Optional[str],
+    typer.Option("--deadline", help="Stop with an error after this many seconds, whatever the input (default 300, "
+                                    "or LOCKRISK_DEADLINE; 0 for none).", metavar="SECONDS"),
+]
+
+
+def _arm(deadline: str | None) -> None:
+    import os
+
+    from lockrisk import deadline as run_deadline
+
+    run_deadline.start(run_deadline.parse(deadline if deadline is not None else os.environ.get("LOCKRISK_DEADLINE")))
 
 
 def _version(value: bool) -> None:
@@ -71,12 +84,14 @@ def diff(
                                                             "from the lockfiles alone.")] = False,
     online: Annotated[bool, typer.Option("--online", hidden=True, help="Look-ups are the default; kept for old scripts.")] = False,
     budget: BudgetOpt = 20.0,
+    deadline: DeadlineOpt = None,
     debug: DebugOpt = False,
 ) -> None:
     """Compare two lockfiles (or two git revisions) and weigh every move by its evidence.
 
     Registry evidence (release dates, declared Ruby or Python, yanks, hot-fixes) is looked up unless --offline.
     """
+    _arm(deadline)
     options = DiffOptions(paths=list(paths or []), base=base, head=head, fmt=fmt, output=output, fail_on=fail_on,
                           show_all=show_all, config=config, offline=offline and not online, budget=budget)
     raise typer.Exit(run_diff(options))
@@ -110,12 +125,14 @@ def pin(
     pin_at: Annotated[Optional[str], typer.Option("--pin-at", help="Suggest pins for findings at or above this severity (default high).")] = None,
     fmt: TextJsonOpt = None,
     config: ConfigOpt = None,
+    deadline: DeadlineOpt = None,
     debug: DebugOpt = False,
 ) -> None:
     """Suggest the missing ceiling for every floated major: print it, show it as a patch, or write it.
 
     With --write or --patch, exit 1 when some finding could not be pinned (each is listed with the reason).
     """
+    _arm(deadline)
     options = PinOptions(paths=list(paths or []), base=base, head=head, patch=patch, write=write, check=check,
                          pin_at=pin_at, fmt=fmt, config=config)
     raise typer.Exit(run_pin(options))
@@ -131,20 +148,24 @@ def audit(
     fail_on: FailOnOpt = None,
     show_all: AllOpt = False,
     config: ConfigOpt = None,
+    deadline: DeadlineOpt = None,
     debug: DebugOpt = False,
 ) -> None:
     """Before an upgrade: which floor-only packages would a full re-resolve move across a major?"""
+    _arm(deadline)
     raise typer.Exit(run_audit(AuditOptions(lockfile=lockfile, fmt=fmt, output=output, fail_on=fail_on,
                                             offline=offline, budget=budget, show_all=show_all, config=config)))
 
 
 @app.command()
-def ci(debug: DebugOpt = False) -> None:
+def ci(deadline: DeadlineOpt = None, debug: DebugOpt = False) -> None:
     """Run as the GitHub Action: job summary, annotations, outputs, SARIF and one sticky PR comment.
 
     Reads its inputs from LOCKRISK_* environment variables and the GITHUB_* ones.
     """
     from lockrisk.ci import run_ci
+
+    _arm(deadline)
 
     raise typer.Exit(run_ci())
 
@@ -166,7 +187,12 @@ def main(argv: list[str] | None = None) -> None:
     try:
         if _COMMAND is None:
             _COMMAND = typer.main.get_command(app)
-        code = _COMMAND.main(args=args, prog_name="lockrisk", standalone_mode=False)
+        try:
+            code = _COMMAND.main(args=args, prog_name="lockrisk", standalone_mode=False)
+        finally:
+            from lockrisk import deadline
+
+            deadline.stop()
     except LockriskError as exc:
         if debug:
             import traceback

@@ -370,6 +370,11 @@ def lookup_factory(settings, *, budget: float = 20.0, trust_base: bool = False):
     from lockrisk.registry.facts import Lookup
     from lockrisk.registry.http import HttpClient, default_cache_dir
 
+    from lockrisk import deadline
+
+    left = deadline.remaining()
+    if left is not None:  # look-ups end well before the whole run must
+        budget = max(0.0, min(budget, left * 0.5))
     http = HttpClient(cache_dir=default_cache_dir(), budget=budget)
     return lambda new, old=None: Lookup(new, index_url=settings.index_url, http=http,
                                         trusted=old if trust_base else None)

@@ -29,6 +29,7 @@ class Graph:
         self.direct: dict[str, list[Requirement]] = {}
         for req in lockfile.direct:
             self.direct.setdefault(req.key, []).append(req)
+        self._up: dict[str, str] | None = None
 
     @classmethod
     def from_lockfile(cls, lockfile: Lockfile) -> "Graph":
@@ -41,34 +42,47 @@ class Graph:
     def is_direct(self, key: str) -> bool:
         return key in self.direct
 
-    def _shortest_up(self, start: str) -> list[str] | None:
-        """Shortest chain of keys from `start` up to a direct requirement, start first.
+    def _root_rank(self, key: str):
+        """Among direct requirements at the same distance, the one that declares the most requirements wins
+        (rails over a small plugin that also requires activesupport); then the name, alphabetically."""
+        return (len(self.packages[key].requires) if key in self.packages else 0, [-ord(ch) for ch in key])
 
-        Among direct requirements at the same distance, the one that declares the most
-        requirements wins (rails over a small plugin that also requires activesupport).
+    def _up_links(self) -> dict[str, str]:
+        """For every package that reaches a direct requirement: the next key on its shortest chain up.
+
+        One breadth-first pass down from every direct requirement at once, so chains for all findings
+        cost one walk of the graph, not one walk each (a ring of 9,000 packages took minutes).
         """
-        if self.is_direct(start):
-            return [start]
-        previous: dict[str, str] = {start: ""}
-        level = [start]
+        if self._up is not None:
+            return self._up
+        up: dict[str, str] = {}
+        root: dict[str, str] = {}
+        level = sorted(k for k in self.direct if k in self.packages)
+        for key in level:
+            up[key], root[key] = "", key
         while level:
-            found: list[str] = []
-            nxt: list[str] = []
+            offers: dict[str, list[str]] = {}
             for key in level:
-                for edge in self.dependents(key):
-                    parent = edge.parent.key
-                    if parent in previous:
+                for req in self.packages[key].requires:
+                    if req.key in root or req.key not in self.packages:
                         continue
-                    previous[parent] = key
-                    (found if self.is_direct(parent) else nxt).append(parent)
-            if found:
-                best = max(found, key=lambda k: (len(self.packages[k].requires), [-ord(ch) for ch in k]))
-                chain = [best]
-                while chain[-1] != start:
-                    chain.append(previous[chain[-1]])
-                return chain[::-1]
-            level = nxt
-        return None
+                    offers.setdefault(req.key, []).append(key)
+            for child, parents in offers.items():
+                best = max(parents, key=lambda k: (self._root_rank(root[k]), [-ord(ch) for ch in k]))
+                up[child], root[child] = best, root[best]
+            level = sorted(offers)
+        self._up = up
+        return up
+
+    def _shortest_up(self, start: str) -> list[str] | None:
+        """Shortest chain of keys from `start` up to a direct requirement, start first."""
+        links = self._up_links()
+        if start not in links:
+            return None
+        chain = [start]
+        while links[chain[-1]]:
+            chain.append(links[chain[-1]])
+        return chain
 
     def chains_to_direct(self, key: str, limit: int = 12) -> list[list[str]]:
         """Chains from `key` up to the project's direct requirements, one through each dependent.

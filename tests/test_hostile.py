@@ -295,3 +295,55 @@ def test_local_versions_get_a_pin_that_resolves(cli, tmp_path: Path) -> None:
     assert written.code in (0, 1) and "pinned torch" in written.err, written.err
     text = (tmp_path / "after" / "pyproject.toml").read_text()
     assert 'torch = {version = ">=1.13,<2", source = "torch"}' in text
+
+
+def test_the_whole_run_respects_its_deadline(tmp_path: Path) -> None:
+    """A deadline stops a run however slow its input makes it: one located line, exit 2, nothing half-written."""
+    import subprocess
+    import sys
+    import time
+
+    from conftest import fixture
+
+    out = tmp_path / "report.json"
+    # a run that would take far longer than the deadline: the registry look-up is held on a server that never answers
+    import socket
+
+    silent = socket.socket()
+    silent.bind(("127.0.0.1", 0))
+    silent.listen(8)
+    host, port = silent.getsockname()
+    env = {k: v for k, v in __import__("os").environ.items() if k != "LOCKRISK_OFFLINE"}
+    env["PIP_INDEX_URL"] = f"http://{host}:{port}/simple"
+    started = time.monotonic()
+    try:
+        proc = subprocess.run([sys.executable, "-m", "lockrisk", "diff", fixture("pypi", "python-floor", "before", "poetry.lock"),
+                               fixture("pypi", "python-floor", "after", "poetry.lock"), "--budget", "60",
+                               "--deadline", "1.5", "-f", "json", "-o", out], capture_output=True, text=True, env=env,
+                              timeout=60)
+    finally:
+        silent.close()
+    elapsed = time.monotonic() - started
+    assert elapsed < 10
+    # look-ups get at most half the deadline, so the run ends in time with the offline verdict and a note
+    assert proc.returncode in (0, 1), proc.stderr
+    notes = json.loads(out.read_text())["notes"]
+    assert any(n.startswith("registry:") for n in notes), notes
+
+
+def test_a_deadline_that_rings_mid_run_is_one_line_and_writes_nothing(cli, tmp_path: Path, monkeypatch) -> None:
+    import subprocess
+    import sys
+
+    big = tmp_path / "big"
+    big.mkdir()
+    old, new = _poetry_pair(big, tuple(f"pkg{i}" for i in range(6000)))
+    out = tmp_path / "report.json"
+    proc = subprocess.run([sys.executable, "-m", "lockrisk", "diff", old, new, "--offline", "--deadline", "0.2",
+                           "-f", "json", "-o", out], capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 2
+    assert proc.stderr.startswith("lockrisk: error: ") and "deadline" in proc.stderr
+    assert proc.stderr.count("\n") == 1
+    assert not out.exists() and not list(tmp_path.glob(".report.json.*"))
+    bad = cli(["diff", old, new, "--deadline", "soon"])
+    assert bad.code == 2 and "not a number of seconds" in bad.err
