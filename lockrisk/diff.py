@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from lockrisk.registry.http import redact
 from lockrisk.model import Lockfile, Package
 from lockrisk.versions import scheme_for
 from lockrisk.versions.jump import Jump, classify
@@ -57,7 +58,7 @@ def registry_moves(old: Lockfile, new: Lockfile) -> list[str]:
         if a is None or a.source.kind != "registry" or b.source.kind != "registry":
             continue
         if a.source.url and b.source.url and a.source.url.rstrip("/") != b.source.url.rstrip("/"):
-            pair = (a.source.url, b.source.url)
+            pair = (redact(a.source.url), redact(b.source.url))  # index credentials never reach a report
             counts[pair] = counts.get(pair, 0) + 1
     return [f"{n} package{'s' if n != 1 else ''} now come{'s' if n == 1 else ''} from {to} instead of {frm}: "
             "the same version from another registry is the same release, so only version moves are reported"

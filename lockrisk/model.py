@@ -21,9 +21,12 @@ class Source:
     ref: str | None = None
 
     def describe(self) -> str:
+        from lockrisk.registry.http import redact  # credentials in a source URL are never shown
+
+        url = redact(self.url) if self.url else ""
         if self.kind == "registry":
-            return f"registry {self.url}" if self.url else "registry"
-        bits = [self.kind, self.url or ""]
+            return f"registry {url}" if url else "registry"
+        bits = [self.kind, url]
         if self.ref:
             bits.append(f"({self.ref})")
         if self.revision:

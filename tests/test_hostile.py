@@ -347,3 +347,32 @@ def test_a_deadline_that_rings_mid_run_is_one_line_and_writes_nothing(cli, tmp_p
     assert not out.exists() and not list(tmp_path.glob(".report.json.*"))
     bad = cli(["diff", old, new, "--deadline", "soon"])
     assert bad.code == 2 and "not a number of seconds" in bad.err
+
+
+def test_index_credentials_in_a_lockfile_reach_no_output(cli, tmp_path: Path) -> None:
+    """One redaction for every path a source URL takes: notes, findings, every format, pins."""
+    secret = "s3cr3t-t0ken"
+    for side, host, version in (("before", "pypi.example", "1.0.0"), ("after", "mirror.example", "2.0.0")):
+        (tmp_path / side).mkdir()
+        (tmp_path / side / "uv.lock").write_text(
+            'version = 1\nrevision = 3\nrequires-python = ">=3.11"\n\n'
+            '[[package]]\nname = "demo"\nversion = "0.1.0"\nsource = { virtual = "." }\n'
+            'dependencies = [{ name = "alpha" }, { name = "beta" }]\n\n'
+            '[package.metadata]\nrequires-dist = [{ name = "alpha" }, { name = "beta" }]\n\n'
+            f'[[package]]\nname = "alpha"\nversion = "{version}"\n'
+            f'source = {{ registry = "https://user:{secret}@{host}/simple" }}\n\n'
+            f'[[package]]\nname = "beta"\nversion = "1.0.0"\n'
+            f'source = {{ registry = "https://user:{secret}@{host}/simple" }}\n')
+        (tmp_path / side / "pyproject.toml").write_text(
+            '[project]\nname = "demo"\nversion = "0.1.0"\ndependencies = ["alpha", "beta"]\n')
+    old, new = tmp_path / "before" / "uv.lock", tmp_path / "after" / "uv.lock"
+    seen = []
+    for fmt in ("text", "table", "json", "markdown", "sarif"):
+        result = cli(["diff", old, new, "-f", fmt, "--all"])
+        assert result.code in (0, 1), result.err
+        seen.append(result.out + result.err)
+    for args in (["pin", old, new], ["pin", old, new, "-f", "json"], ["why", "alpha", new]):
+        result = cli(args)
+        seen.append(result.out + result.err)
+    assert any("mirror.example" in s for s in seen)  # the sources are shown, without what authenticates them
+    assert not any(secret in s for s in seen)

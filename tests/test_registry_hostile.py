@@ -431,8 +431,6 @@ def test_a_uv_lock_whose_registry_url_has_credentials_keeps_them_out_of_the_note
     assert SECRET not in note and "text/html" in note
 
 
-@pytest.mark.xfail(strict=True, reason="the JSON report prints each change's source URL as the lockfile wrote it "
-                                       "(source_from/source_to.url), credentials included: outside lockrisk/registry")
 def test_the_json_report_prints_no_lockfile_credentials(cli, registry, tmp_path) -> None:
     old, new = _uv_pair(tmp_path, registry)
     assert SECRET not in cli(["diff", old, new, "-f", "json"]).out

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from lockrisk.registry.http import redact
 from lockrisk.analyse import Finding
 from lockrisk.report import Report
 
@@ -13,7 +14,7 @@ def _source(package) -> dict[str, Any] | None:
     if package is None:
         return None
     s = package.source
-    return {"kind": s.kind, "url": s.url, "revision": s.revision, "ref": s.ref}
+    return {"kind": s.kind, "url": redact(s.url) if s.url else s.url, "revision": s.revision, "ref": s.ref}
 
 
 def finding_to_dict(f: Finding) -> dict[str, Any]:
