@@ -43,10 +43,14 @@ class _Lines:
         return cls(lines, starts)
 
     def index(self, offset: int) -> int:
-        """0-based index of the line holding `offset` (len(lines) for the end of the text)."""
-        if self.starts and offset >= self.starts[-1] + len(self.lines[-1]):
+        """0-based index of the line holding `offset` (the last line for the end of a text without a final newline)."""
+        return min(max(bisect.bisect_right(self.starts, offset) - 1, 0), max(len(self.lines) - 1, 0))
+
+    def starting_at(self, offset: int) -> int:
+        """0-based index of the line a new line inserted at `offset` (a line start, or the end) goes before."""
+        if not self.lines or offset >= self.starts[-1] + len(self.lines[-1]):
             return len(self.lines)
-        return max(bisect.bisect_right(self.starts, offset) - 1, 0)
+        return self.index(offset)
 
     def body(self, index: int) -> str:
         return self.lines[index].rstrip("\r\n")
@@ -164,12 +168,16 @@ def _in_place(text: str, gemfile: Gemfile, split: _Lines, request: PinRequest, c
     return PinPlan(status="edit", requirement=requirement, line=first_line + 1, text=shown, edit=edit)
 
 
+def _shape(problem: str | None) -> str | None:
+    return None if problem is None else re.sub(r"[0-9]+", "N", problem)
+
+
 def _check(text: str, before: Gemfile, edit: ManifestEdit, name: str, wanted: list[tuple[str, ...]], *,
            top_level_new: bool) -> str:
     """Why the edit would not do what it says ("" when it would): read the edited text back as Ruby."""
     after_text = apply_edit(text, edit)
     after = read_gemfile(after_text)
-    if after.problem != before.problem:
+    if _shape(after.problem) != _shape(before.problem):  # no new trouble (a line opened on may have moved)
         return (f"the edited Gemfile would not read as Ruby (line {after.problem_line}: {after.problem}): "
                 "pin it by hand")
     if after.protected != before.protected:
@@ -226,12 +234,12 @@ def _new_line(text: str, gemfile: Gemfile, split: _Lines, request: PinRequest) -
     if after is None:
         chosen = places[-1] if places else None
     else:
-        k = bisect.bisect_right(places, after)
+        k = bisect.bisect_left(places, after)  # boundaries are line starts: only the end of the text equals `after`
         chosen = places[k] if k < len(places) else None
     if chosen is None:
         line = split.index(after) + 1 if after is not None else len(split.lines)
         return _manual(ceiling, line, f"no line after line {line} starts a new top-level statement: pin it by hand")
-    index = split.index(chosen)
+    index = split.starting_at(chosen)
     body = comment_block(request.comment, "") + _gem_call(request.name, ceiling, request.groups, quote) + "\n"
     edit = ManifestEdit(inserts=((index, "\n" + body),))
     problem = _check(text, gemfile, edit, request.name, [(ceiling,)], top_level_new=True)

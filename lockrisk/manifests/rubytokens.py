@@ -68,6 +68,8 @@ class Token:
 
 @dataclass(slots=True)
 class _Heredoc:
+    at: int  # offset of its `<<`
+    marker: str  # `<<~ID` as written
     ident: str
     indented: bool  # <<~ and <<-: the terminator may be indented
     raw: bool  # <<~'ID': no interpolation
@@ -129,7 +131,7 @@ class _Lexer:
         start = pos
         while True:
             if pos >= self.n:
-                raise self.fail(f"the heredoc <<{doc.ident} has no terminating {doc.ident} line", start)
+                raise self.fail(f"the heredoc {doc.marker} has no terminating {doc.ident} line", doc.at)
             nl = self.text.find("\n", pos)
             end = self.n if nl < 0 else nl
             line = self.text[pos:end]
@@ -366,7 +368,7 @@ class _Lexer:
             raw = False
         else:
             return None
-        self.pending.append(_Heredoc(ident=ident, indented=indented, raw=raw))
+        self.pending.append(_Heredoc(at=pos, marker=text[pos:end], ident=ident, indented=indented, raw=raw))
         return self.keep("string", pos, end, None, False)
 
     def quoted(self, pos: int, closer: str, opener: str | None, *, interpolating: bool,
@@ -431,7 +433,7 @@ def tokenize(text: str) -> Lexed:
     try:
         lexer.code(False, 0)
         if lexer.pending:
-            raise lexer.fail(f"the heredoc <<{lexer.pending[0].ident} has no body (end of file)", len(text))
+            raise lexer.fail(f"the heredoc {lexer.pending[0].marker} has no body (end of file)", lexer.pending[0].at)
     except ParseError as exc:
         problem = exc.message
     return Lexed(text=text, tokens=lexer.tokens, continued=lexer.continued, broken_at=lexer.error_at,
@@ -445,9 +447,9 @@ def tokenize(text: str) -> Lexed:
 class Argument:
     """One argument of a call: its tokens (nested ones included), and what kind of argument it is."""
 
-    kind: str  # "string" (one literal string), "option" (key: value / key => value), "splat", "expr"
+    kind: str  # "string" (one literal string), "option" (key: value, key => value, {...}), "splat", "expr"
     tokens: tuple[Token, ...]
-    key: str | None = None  # an option's key
+    keys: tuple[str, ...] = ()  # an option's key, or the keys of a braced option hash
 
     @property
     def start(self) -> int:
@@ -487,7 +489,7 @@ class GemCall:
 
     @property
     def option_keys(self) -> tuple[str, ...]:
-        return tuple(arg.key for arg in self.args if arg.kind == "option" and arg.key)
+        return tuple(key for arg in self.args if arg.kind == "option" for key in arg.keys)
 
     @property
     def insert_at(self) -> int:
@@ -567,6 +569,7 @@ _STARTS_STATEMENT = frozenset(["then", "else", "begin", "ensure", "do"])
 @dataclass(slots=True)
 class _Frame:
     kind: str  # "(", "[", "{" (hash), "block{" , "do", or a keyword that `end` closes
+    start: int  # offset of its opening token
     loop_do: bool = False  # a while/until/for still waiting for its optional `do`
 
 
@@ -585,13 +588,35 @@ class _CallBuilder:
         self.current = []
 
 
+def _is_op(tok: Token, value: str) -> bool:
+    return tok.kind == "op" and tok.value == value
+
+
+def _hash_keys(tokens: list[Token]) -> tuple[str, ...]:
+    """The keys of the pairs at the outer level of a braced hash's inside (`a: 1, :b => 2, "c" => 3`)."""
+    keys, depth = [], 0
+    for i, tok in enumerate(tokens):
+        if tok.kind == "op" and tok.value in ("(", "[", "{"):
+            depth += 1
+        elif tok.kind == "op" and tok.value in (")", "]", "}"):
+            depth -= 1
+        elif depth == 0 and tok.kind == "label" and tok.value:
+            keys.append(tok.value)
+        elif depth == 0 and tok.kind in ("symbol", "string") and tok.value and i + 1 < len(tokens) \
+                and _is_op(tokens[i + 1], "=>"):
+            keys.append(tok.value)
+    return tuple(keys)
+
+
 def _argument(tokens: list[Token]) -> Argument:
     first = tokens[0]
     if first.kind == "label":
-        return Argument(kind="option", tokens=tuple(tokens), key=first.value)
-    if len(tokens) >= 2 and tokens[1].kind == "op" and tokens[1].value == "=>":
-        key = first.value if first.kind in ("symbol", "string") else None
-        return Argument(kind="option", tokens=tuple(tokens), key=key)
+        return Argument(kind="option", tokens=tuple(tokens), keys=(first.value or "",))
+    if len(tokens) >= 2 and _is_op(tokens[1], "=>"):
+        key = first.value if first.kind in ("symbol", "string") and first.value else ""
+        return Argument(kind="option", tokens=tuple(tokens), keys=(key,))
+    if _is_op(first, "{") and _is_op(tokens[-1], "}"):
+        return Argument(kind="option", tokens=tuple(tokens), keys=_hash_keys(tokens[1:-1]))
     if first.kind == "op" and first.value in ("*", "**", "&"):
         return Argument(kind="splat", tokens=tuple(tokens))
     if len(tokens) == 1 and first.kind == "string" and first.value is not None:
@@ -627,6 +652,7 @@ class _Walker:
         self.param_closers: set[int] = set()  # indices of the `|` that close a block's parameters
         self.problem: str | None = None
         self.broken_at: int | None = None
+        self.problem_at: int | None = None  # where the problem lies when reading did not stop early
 
     def fail(self, message: str, tok: Token) -> ParseError:
         return ParseError(message, line=self.lexed.line_of(tok.start))
@@ -651,7 +677,10 @@ class _Walker:
             self.end_call(toks[-1].end if toks else end)
         self.close_statement()
         if self.stack:
-            self.problem = f"{self._describe(self.stack[-1])} is not closed by the end of the file"
+            frame = self.stack[-1]
+            line = self.lexed.line_of(frame.start)
+            self.problem = f"{self._describe(frame)} opened on line {line} is not closed by the end of the file"
+            self.problem_at = frame.start
             return
         self.at_start = True
         self.record(end)
@@ -756,13 +785,13 @@ class _Walker:
             if top is not None and top.loop_do:
                 top.loop_do = False
             else:
-                self.push(_Frame("do"), tok)
+                self.push(_Frame("do", tok.start), tok)
             self.at_start = True
             return self.skip_params(i + 1)
         if word in _OPENERS and (word not in _MODIFIERS or value_position):
             if word == "def" and self.endless_def(i):
                 return i + 1
-            self.push(_Frame(word, loop_do=word in _LOOPS), tok)
+            self.push(_Frame(word, tok.start, loop_do=word in _LOOPS), tok)
             self.at_start = word == "begin"
             return i + 1
         if word in _STARTS_STATEMENT:
@@ -821,13 +850,13 @@ class _Walker:
         value = tok.value
         if value in ("(", "["):
             self.add_to_call(tok)
-            self.push(_Frame(value), tok)
+            self.push(_Frame(value, tok.start), tok)
             return i + 1
         if value == "{":
             block = prev is not None and (prev.kind in ("name", "const") and prev.value not in _KEYWORDS or
                                           prev.kind == "op" and prev.value in (")", "]", "->"))
             self.add_to_call(tok)
-            self.push(_Frame("block{" if block else "{"), tok)
+            self.push(_Frame("block{" if block else "{", tok.start), tok)
             if block:
                 self.at_start = True
                 return self.skip_params(i + 1)
@@ -850,7 +879,7 @@ class _Walker:
             return None
         if nxt.kind == "op" and nxt.value == "(" and not nxt.space_before:
             self.at_start = False
-            self.push(_Frame("("), nxt)
+            self.push(_Frame("(", nxt.start), nxt)
             self.builder = _CallBuilder(start=tok.start, base=len(self.stack), parenthesised=True,
                                         top_level=len(self.stack) == 1)
             return i + 2
@@ -892,7 +921,7 @@ def read_gemfile(text: str) -> Gemfile:
     problem, broken_at = lexed.problem, lexed.broken_at
     if problem is None:
         problem, broken_at = walker.problem, walker.broken_at
-    where = broken_at if broken_at is not None else len(text)
+    where = next((o for o in (broken_at, walker.problem_at) if o is not None), len(text))
     gemfile = Gemfile(lexed=lexed, calls=walker.calls, statements=walker.statements, git_sources=walker.git_sources,
                       problem=problem, problem_line=lexed.line_of(where) if problem else None, unread_from=broken_at,
                       _spans=_multiline_spans(lexed, broken_at),
