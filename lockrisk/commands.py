@@ -293,7 +293,7 @@ def _check_still_parses(label: str, ecosystem: str, edited: str) -> None:
         from lockrisk.tomlload import loads
 
         try:
-            loads(edited, label)
+            loads(edited.removeprefix("\ufeff"), label)  # a BOM is kept as written; TOML itself has none
         except LockriskError as exc:
             raise EditError(f"the edit would not parse ({exc.message}); nothing written", path=label) from None
 

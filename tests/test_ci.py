@@ -345,3 +345,44 @@ def test_overlapping_runs_leave_one_comment(tmp_path: Path) -> None:
     patched = responses.patch(f"{API}/c/10", json={"html_url": "h"})
     assert run_ci(env=actions_env(tmp_path, base), cwd=repo, sleep=no_sleep) == 1
     assert len(deleted.calls) == 1 and len(patched.calls) == 1  # the oldest stays and carries this run's report
+
+
+@pytest.mark.parametrize("post_502_every", [0, 3])
+def test_a_hundred_overlapping_runs_leave_exactly_one_comment(post_502_every: int) -> None:
+    """Runs that start together all see no comment and all post; each then converges on the oldest."""
+    import threading
+
+    from fake_github import FakeGitHub
+    from lockrisk.github.comment import make_session, upsert_comment
+
+    with FakeGitHub(post_502_every=post_502_every) as api:
+        start = threading.Barrier(100)
+        results: list[str] = []
+
+        def run(i: int) -> None:
+            session = make_session("t0ken")
+            start.wait()
+            result = upsert_comment(session, api_url=api.api, repository="acme/shop", number=7,
+                                    body=f"report of run {i}", resolved_body="resolved", sleep=lambda s: None)
+            results.append(result.action if result.action != "failed" else result.message)
+
+        threads = [threading.Thread(target=run, args=(i,)) for i in range(100)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(60)
+        assert len(results) == 100 and set(results) <= {"created", "updated", "unchanged"}, results
+        assert api.posts > 1  # the runs really overlapped
+        assert len(api.comments) == 1, [c["id"] for c in api.comments]
+        assert api.comments[0]["body"].startswith(MARKER + "\nreport of run ")
+
+
+def test_api_answers_of_the_wrong_type_leave_every_other_output_in_place(tmp_path: Path) -> None:
+    from fake_github import FakeGitHub
+
+    repo, base = make_repo(tmp_path)
+    with FakeGitHub(wrong_types=True) as api:
+        env = actions_env(tmp_path, base, GITHUB_API_URL=api.api)
+        assert run_ci(env=env, cwd=repo, sleep=no_sleep) == 1
+    assert outputs(tmp_path)["highest-severity"] == "critical"
+    assert "connection_pool" in (tmp_path / "summary.md").read_text()

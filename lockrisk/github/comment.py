@@ -61,7 +61,7 @@ def token_identity(session, api_url: str, *, sleep=time.sleep) -> str:
     """The login the token writes comments as: /user for a personal token, else the Actions bot."""
     try:
         resp = _request(session, "GET", f"{api_url}/user", sleep=sleep)
-        login = resp.json().get("login") if isinstance(resp.json(), dict) else None
+        login = _text(_json(resp), "login")
         return login if isinstance(login, str) and login else ACTIONS_BOT
     except Exception as exc:  # an installation token cannot read /user (403): it is the Actions bot
         if isinstance(exc, _Forbidden) or _is_requests_error(exc):
@@ -69,14 +69,31 @@ def token_identity(session, api_url: str, *, sleep=time.sleep) -> str:
         raise
 
 
+def _text(obj: object, key: str) -> str | None:
+    """A string field of an API object, None when the object or the field has another type."""
+    value = obj.get(key) if isinstance(obj, dict) else None
+    return value if isinstance(value, str) else None
+
+
+def _id(comment: dict) -> int:
+    value = comment.get("id")
+    return value if isinstance(value, int) and not isinstance(value, bool) else 0
+
+
+def _json(resp) -> object:
+    try:
+        return resp.json()
+    except ValueError:
+        return None
+
+
 def ours(comment: object, identity: str) -> bool:
-    """A comment lockrisk wrote: it carries the marker and the token's own identity wrote it."""
+    """A comment lockrisk wrote: it carries the marker, the token's own identity wrote it, and it has a URL."""
     if not isinstance(comment, dict):
         return False
-    body = comment.get("body")
-    user = comment.get("user")
-    login = user.get("login") if isinstance(user, dict) else None
-    return isinstance(body, str) and body.startswith(MARKER) and login == identity
+    body = _text(comment, "body")
+    login = _text(comment.get("user"), "login")
+    return body is not None and body.startswith(MARKER) and login == identity and _text(comment, "url") is not None
 
 
 def list_ours(session, api_url: str, repository: str, number: int, identity: str, *, sleep=time.sleep) -> list[dict]:
@@ -87,10 +104,32 @@ def list_ours(session, api_url: str, repository: str, number: int, identity: str
         if not url:
             break
         resp = _request(session, "GET", url, sleep=sleep)
-        page = resp.json()
+        page = _json(resp)
         found += [c for c in page if ours(c, identity)] if isinstance(page, list) else []
-        url = resp.links.get("next", {}).get("url")
-    return sorted(found, key=lambda c: c.get("id") if isinstance(c.get("id"), int) else 0)
+        url = _text(resp.links.get("next") if isinstance(resp.links, dict) else None, "url")
+    return sorted(found, key=_id)
+
+
+class _Gone(Exception):
+    """The comment was deleted meanwhile (by an overlapping run)."""
+
+
+def _patch(session, comment: dict, text: str, sleep) -> str | None:
+    try:
+        resp = _request(session, "PATCH", _text(comment, "url") or "", json={"body": text}, sleep=sleep)
+    except _Forbidden as exc:
+        if exc.status == 404:
+            raise _Gone() from None
+        raise
+    return _text(_json(resp), "html_url")
+
+
+def _delete(session, comment: dict, sleep) -> None:
+    try:
+        _request(session, "DELETE", _text(comment, "url") or "", sleep=sleep)
+    except _Forbidden as exc:
+        if exc.status != 404:  # already gone: another run removed it
+            raise
 
 
 def upsert_comment(session, *, api_url: str, repository: str, number: int, body: str | None,
@@ -99,29 +138,19 @@ def upsert_comment(session, *, api_url: str, repository: str, number: int, body:
 
     Only comments the token's own identity wrote are touched. A POST that fails is not repeated blindly:
     the comments are listed again first, since the first attempt may have landed. When overlapping runs
-    left several, the oldest is kept and updated, the others deleted.
+    left several, the oldest is kept and updated, the others deleted; a run whose new comment turns out
+    not to be the oldest hands its report to the oldest and deletes its own, so overlapping runs converge
+    on one comment.
     """
     try:
         identity = token_identity(session, api_url, sleep=sleep)
-        mine = list_ours(session, api_url, repository, number, identity, sleep=sleep)
-        existing = mine[0] if mine else None
-        for extra in mine[1:]:
-            _request(session, "DELETE", extra["url"], sleep=sleep)
-        if body is None:
-            if existing is None:
-                return CommentResult(action="skipped", message="nothing risky and no earlier comment")
-            text = f"{MARKER}\n{resolved_body}"
-            if existing.get("body") == text:
-                return CommentResult(action="unchanged", url=existing.get("html_url"))
-            resp = _request(session, "PATCH", existing["url"], json={"body": text}, sleep=sleep)
-            return CommentResult(action="resolved", url=resp.json().get("html_url"))
-        text = f"{MARKER}\n{body}"
-        if existing is not None:
-            if existing.get("body") == text:
-                return CommentResult(action="unchanged", url=existing.get("html_url"))
-            resp = _request(session, "PATCH", existing["url"], json={"body": text}, sleep=sleep)
-            return CommentResult(action="updated", url=resp.json().get("html_url"))
-        return _create_once(session, api_url, repository, number, text, identity, sleep)
+        for _ in range(3):  # a comment deleted under us by an overlapping run: look again, a bounded number of times
+            try:
+                return _upsert_once(session, api_url, repository, number, body, resolved_body, identity, sleep)
+            except _Gone:
+                continue
+        return CommentResult(action="failed", message="could not update the pull-request comment: it kept "
+                                                      "disappearing (other runs are deleting comments)")
     except _Forbidden as exc:
         return CommentResult(action="forbidden",
                              message=f"the token cannot comment on this pull request (HTTP {exc.status}); "
@@ -132,25 +161,68 @@ def upsert_comment(session, *, api_url: str, repository: str, number: int, body:
         return CommentResult(action="failed", message=f"could not update the pull-request comment: {type(exc).__name__}")
 
 
+def _upsert_once(session, api_url: str, repository: str, number: int, body: str | None, resolved_body: str,
+                 identity: str, sleep) -> CommentResult:
+    mine = list_ours(session, api_url, repository, number, identity, sleep=sleep)
+    existing = mine[0] if mine else None
+    for extra in mine[1:]:
+        _delete(session, extra, sleep)
+    if body is None:
+        if existing is None:
+            return CommentResult(action="skipped", message="nothing risky and no earlier comment")
+        text = f"{MARKER}\n{resolved_body}"
+        if _text(existing, "body") == text:
+            return CommentResult(action="unchanged", url=_text(existing, "html_url"))
+        return CommentResult(action="resolved", url=_patch(session, existing, text, sleep))
+    text = f"{MARKER}\n{body}"
+    if existing is not None:
+        if _text(existing, "body") == text:
+            return CommentResult(action="unchanged", url=_text(existing, "html_url"))
+        return CommentResult(action="updated", url=_patch(session, existing, text, sleep))
+    result, created_id, seen = _create_once(session, api_url, repository, number, text, identity, sleep)
+    if result.action == "created":
+        return _converge(session, api_url, repository, number, identity, text, created_id, result, sleep, seen)
+    return result
+
+
+def _converge(session, api_url: str, repository: str, number: int, identity: str, text: str,
+              created_id: int | None, result: CommentResult, sleep, seen: list[dict] | None) -> CommentResult:
+    """After creating, look again: the oldest of lockrisk's comments stays and carries this report; every
+    newer one (this run's own, one a 502 hid, an overlapping run's) goes. The oldest is never deleted, so
+    runs that overlap converge on it. `seen` is a listing made after the comment landed, when there is one."""
+    mine = seen if seen is not None else list_ours(session, api_url, repository, number, identity, sleep=sleep)
+    for comment in mine[1:]:
+        if created_id is None or _id(comment) <= created_id:  # newer ones: their own runs look after them
+            _delete(session, comment, sleep)
+    if not mine or (created_id is not None and _id(mine[0]) == created_id):
+        return result
+    if _text(mine[0], "body") == text:
+        return CommentResult(action="updated", url=_text(mine[0], "html_url"))
+    return CommentResult(action="updated", url=_patch(session, mine[0], text, sleep))
+
+
 def _create_once(session, api_url: str, repository: str, number: int, text: str, identity: str,
-                 sleep) -> CommentResult:
+                 sleep) -> tuple[CommentResult, int | None, list[dict] | None]:
     """POST the comment; after a failed attempt, look before posting again (the first may have landed)."""
     url = f"{api_url}/repos/{repository}/issues/{number}/comments"
     for attempt in range(RETRIES):
         if attempt:
             landed = list_ours(session, api_url, repository, number, identity, sleep=sleep)
             if landed:
-                return CommentResult(action="created", url=landed[0].get("html_url"))
+                return CommentResult(action="created", url=_text(landed[-1], "html_url")), _id(landed[-1]), landed
         resp = session.request("POST", url, json={"body": text}, timeout=20)
         if resp.status_code in (401, 403, 404):
             raise _Forbidden(resp.status_code, resp.text[:200])
         if resp.status_code < 300:
-            return CommentResult(action="created", url=resp.json().get("html_url"))
+            data = _json(resp)
+            created = _id(data) if isinstance(data, dict) else 0
+            return CommentResult(action="created", url=_text(data, "html_url")), created or None, None
         if resp.status_code < 500 and not _is_rate_limited(resp):
             resp.raise_for_status()
         retry_after = resp.headers.get("Retry-After")
         sleep(min(float(retry_after) if retry_after and retry_after.isdigit() else 2.0 ** attempt, 60.0))
-    return CommentResult(action="failed", message="could not create the pull-request comment: the API kept failing")
+    return (CommentResult(action="failed", message="could not create the pull-request comment: the API kept failing"),
+            None, None)
 
 
 def _is_requests_error(exc: Exception) -> bool:
