@@ -19,6 +19,7 @@ class FakeGitHub:
         self.lock = threading.Lock()
         self.next_id = 1
         self.posts = 0
+        self.page_size = 50  # below the per_page asked for, so listings really page
         self.login = login  # None: /user answers 403, as for the workflow token
         self.post_502_every = post_502_every  # every Nth POST lands but answers 502
         self.wrong_types = wrong_types  # every answer is JSON of the wrong shape
@@ -69,10 +70,10 @@ class FakeGitHub:
                 m = re.search(r"[?&]page=(\d+)", self.path)
                 page = int(m.group(1)) if m else 1
                 with fake.lock:
-                    chunk = fake.comments[(page - 1) * 30: page * 30]
-                    more = len(fake.comments) > page * 30
+                    chunk = fake.comments[(page - 1) * fake.page_size: page * fake.page_size]
+                    more = len(fake.comments) > page * fake.page_size
                 base = self.path.split("?")[0]
-                headers = {"Link": f'<{fake.api}{base}?per_page=30&page={page + 1}>; rel="next"'} if more else {}
+                headers = {"Link": f'<{fake.api}{base}?per_page={fake.page_size}&page={page + 1}>; rel="next"'} if more else {}
                 self._send(200, chunk, headers)
 
             def do_POST(self) -> None:

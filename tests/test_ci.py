@@ -193,7 +193,7 @@ def test_comment_budget_keeps_the_verdict_and_points_to_the_summary() -> None:
 
 def test_job_summary_stays_under_its_cap() -> None:
     from lockrisk.pipeline import build_report, pair_from_files
-    from lockrisk.render.markdown import render_markdown, render_summary
+    from lockrisk.render.markdown import SUMMARY_MARGIN, render_markdown, render_summary
 
     pair = pair_from_files(fixture("hostile", "before", "poetry.lock"), fixture("hostile", "after", "poetry.lock"))
     report = build_report("ci", [pair])
@@ -201,8 +201,9 @@ def test_job_summary_stays_under_its_cap() -> None:
     limit = len(full.encode()) // 2
     cut = render_summary(report, limit_bytes=limit)
     assert len(cut.encode()) <= limit
-    assert cut.startswith(full.splitlines()[0]) and "cut to stay under the job summary size limit" in cut
-    assert render_summary(report, limit_bytes=len(full.encode())) == full
+    assert cut.startswith(full.splitlines()[0]) and "cut to stay under the size limit" in cut
+    assert cut.count("<details>") == cut.count("</details>")  # cut between whole blocks
+    assert render_summary(report, limit_bytes=len(full.encode()) + SUMMARY_MARGIN) == full
 
 
 IGNORE_IT = '[[ignore]]\nname = "connection_pool"\nreason = "trust me"\n'

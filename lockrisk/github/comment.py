@@ -179,44 +179,52 @@ def _upsert_once(session, api_url: str, repository: str, number: int, body: str 
         if _text(existing, "body") == text:
             return CommentResult(action="unchanged", url=_text(existing, "html_url"))
         return CommentResult(action="updated", url=_patch(session, existing, text, sleep))
-    result, created_id, seen = _create_once(session, api_url, repository, number, text, identity, sleep)
+    result, created, seen = _create_once(session, api_url, repository, number, text, identity, sleep)
     if result.action == "created":
-        return _converge(session, api_url, repository, number, identity, text, created_id, result, sleep, seen)
+        return _converge(session, api_url, repository, number, identity, text, created, result, sleep, seen)
     return result
 
 
 def _converge(session, api_url: str, repository: str, number: int, identity: str, text: str,
-              created_id: int | None, result: CommentResult, sleep, seen: list[dict] | None) -> CommentResult:
+              created: dict | None, result: CommentResult, sleep, seen: list[dict] | None) -> CommentResult:
     """After creating, look again: the oldest of lockrisk's comments stays and carries this report; every
     newer one (this run's own, one a 502 hid, an overlapping run's) goes. The oldest is never deleted, so
     runs that overlap converge on it. `seen` is a listing made after the comment landed, when there is one."""
     mine = seen if seen is not None else list_ours(session, api_url, repository, number, identity, sleep=sleep)
-    for comment in mine[1:]:
-        if created_id is None or _id(comment) <= created_id:  # newer ones: their own runs look after them
-            _delete(session, comment, sleep)
+    created_id = _id(created) if created is not None else None
     if not mine or (created_id is not None and _id(mine[0]) == created_id):
         return result
+    if created is not None:  # deleted by what the POST answered: a listing paged under deletions can miss it
+        _delete(session, created, sleep)
+    ceiling = created_id if created_id is not None else max(_id(c) for c in mine)
+    for _ in range(2):  # pages shift while other runs delete: look again, a bounded number of times
+        extra = [c for c in mine[1:] if _id(c) <= ceiling]  # newer ones: their own runs look after them
+        if not extra:
+            break
+        for comment in extra:
+            _delete(session, comment, sleep)
+        mine = list_ours(session, api_url, repository, number, identity, sleep=sleep) or mine
     if _text(mine[0], "body") == text:
         return CommentResult(action="updated", url=_text(mine[0], "html_url"))
     return CommentResult(action="updated", url=_patch(session, mine[0], text, sleep))
 
 
 def _create_once(session, api_url: str, repository: str, number: int, text: str, identity: str,
-                 sleep) -> tuple[CommentResult, int | None, list[dict] | None]:
+                 sleep) -> tuple[CommentResult, dict | None, list[dict] | None]:
     """POST the comment; after a failed attempt, look before posting again (the first may have landed)."""
     url = f"{api_url}/repos/{repository}/issues/{number}/comments"
     for attempt in range(RETRIES):
         if attempt:
             landed = list_ours(session, api_url, repository, number, identity, sleep=sleep)
             if landed:
-                return CommentResult(action="created", url=_text(landed[-1], "html_url")), _id(landed[-1]), landed
+                return CommentResult(action="created", url=_text(landed[-1], "html_url")), landed[-1], landed
         resp = session.request("POST", url, json={"body": text}, timeout=20)
         if resp.status_code in (401, 403, 404):
             raise _Forbidden(resp.status_code, resp.text[:200])
         if resp.status_code < 300:
             data = _json(resp)
-            created = _id(data) if isinstance(data, dict) else 0
-            return CommentResult(action="created", url=_text(data, "html_url")), created or None, None
+            created = data if isinstance(data, dict) and _id(data) and _text(data, "url") else None
+            return CommentResult(action="created", url=_text(data, "html_url")), created, None
         if resp.status_code < 500 and not _is_rate_limited(resp):
             resp.raise_for_status()
         retry_after = resp.headers.get("Retry-After")

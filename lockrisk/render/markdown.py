@@ -101,7 +101,8 @@ def render_markdown(report: Report, *, show_all: bool = False, details: bool = T
                 lines += finding_details(f)
     hidden = len(report.findings) - len(shown)
     if hidden > 0:
-        rest = [f for f in report.findings if f not in shown]
+        listed = {id(f) for f in shown}
+        rest = [f for f in report.findings if id(f) not in listed]
         lines.append(f"Routine, not listed: {md(describe.routine(rest))}.")
         lines.append("")
     for note in report.notes:
@@ -109,42 +110,62 @@ def render_markdown(report: Report, *, show_all: bool = False, details: bool = T
     return "\n".join(lines).rstrip() + "\n"
 
 
+def _fitted(report: Report, *, limit: int, size, details: bool, cut_note: str) -> str:
+    """The verdict, as many table rows as fit, then (when every row fits) as many details as fit; each
+    piece is rendered once and measured once, and a cut falls between whole lines, never inside markup."""
+    shown = report.notable()
+    rows = finding_table(shown)
+    head, table, body = verdict(report) + "\n\n", "\n".join(rows[:2]) + "\n", rows[2:]
+    room = limit - size(head) - size(cut_note) - 16
+    out = [head]
+    if body and size(table) <= room:
+        out.append(table)
+        room -= size(table)
+    else:
+        body = []
+    count = 0
+    for row in body:
+        line = row + "\n"
+        if size(line) > room:
+            break
+        out.append(line)
+        room -= size(line)
+        count += 1
+    if count < len(shown):
+        out.append(f"\n{len(shown) - count} more finding{'s' if len(shown) - count != 1 else ''} are not shown here. "
+                   f"{cut_note}\n")
+        return "".join(out)
+    out.append("\n")
+    if details:
+        for f in shown:
+            block = "\n".join(finding_details(f)) + "\n"
+            if size(block) > room:
+                out.append(f"Further details were cut to stay under the size limit. {cut_note}\n")
+                return "".join(out)
+            out.append(block)
+            room -= size(block)
+        return "".join(out)
+    out.append(f"Details per finding are not shown here. {cut_note}\n")
+    return "".join(out)
+
+
 def render_comment(report: Report, *, limit: int, full_report_url: str | None) -> str:
     """The markdown report cut to fit `limit` characters: details go first, then table rows."""
     full = render_markdown(report)
     if len(full) <= limit:
         return full
-    shown = report.notable()
     pointer = ("Full details: [the job summary](" + full_report_url + ")." if full_report_url
                else "Full details are in the job summary.")
-    for count in range(len(shown), -1, -1):
-        lines = [verdict(report), ""]
-        if count:
-            lines += finding_table(shown[:count])
-            lines.append("")
-        if count < len(shown):
-            lines.append(f"{len(shown) - count} more findings are not shown here. {pointer}")
-        else:
-            lines.append(f"Details per finding are not shown here. {pointer}")
-        body = "\n".join(lines) + "\n"
-        if len(body) <= limit:
-            return body
-    return verdict(report)[:limit]
+    return _fitted(report, limit=limit, size=len, details=False, cut_note=pointer)
+
+
+SUMMARY_MARGIN = 4096  # bytes kept free below GitHub's cap: the file may already hold a line or two
 
 
 def render_summary(report: Report, *, limit_bytes: int) -> str:
     """The job summary: the full report when it fits GitHub's cap, else the table and the top details."""
     full = render_markdown(report)
-    if len(full.encode("utf-8")) <= limit_bytes:
+    if len(full.encode("utf-8")) <= limit_bytes - SUMMARY_MARGIN:
         return full
-    shown = report.notable()
-    head = [verdict(report), ""] + finding_table(shown) + [""]
-    out = "\n".join(head) + "\n"
-    for f in shown:
-        block = "\n".join(finding_details(f)) + "\n"
-        if len((out + block).encode("utf-8")) > limit_bytes - 200:
-            out += "\nFurther details were cut to stay under the job summary size limit; see the JSON report.\n"
-            break
-        out += block
-    encoded = out.encode("utf-8")
-    return encoded[:limit_bytes].decode("utf-8", errors="ignore") if len(encoded) > limit_bytes else out
+    return _fitted(report, limit=limit_bytes - SUMMARY_MARGIN, size=lambda t: len(t.encode("utf-8")), details=True,
+                   cut_note="The JSON report has every finding.")
