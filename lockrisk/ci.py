@@ -31,6 +31,18 @@ def log_safe(text: str) -> str:
     return "\n".join("\u200b" + line if line.lstrip().startswith("::") else line for line in text.split("\n"))
 
 
+LOG_LIMIT = 512 * 1024  # characters of text report in the job log; the summary and the JSON report hold the rest
+
+
+def _cut_log(text: str, limit: int = LOG_LIMIT) -> str:
+    """The text report for the log, cut at a line boundary when it is longer than `limit`."""
+    if len(text) <= limit:
+        return text
+    cut = text.rfind("\n", 0, limit) + 1 or limit
+    return text[:cut] + (f"... the log shows the first {cut:,} characters of the report; the job summary and "
+                         "the JSON report have all of it\n")
+
+
 def _split(value: str | None) -> list[str]:
     return [p for p in re.split(r"[\s,]+", value or "") if p]
 
@@ -132,7 +144,7 @@ def _run(env: Mapping[str, str], cwd: Path | None, session, sleep) -> int:
 
     # lockfile text is a stranger's: while it is printed, the runner executes no workflow command
     token = secrets.token_hex(16)
-    sys.stdout.write(f"::stop-commands::{token}\n{log_safe(render(report, 'text'))}::{token}::\n")
+    sys.stdout.write(f"::stop-commands::{token}\n{log_safe(_cut_log(render(report, 'text')))}::{token}::\n")
     if flag(env.get("LOCKRISK_ANNOTATIONS"), True):
         sys.stdout.write(render(report, "annotations"))
 

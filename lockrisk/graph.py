@@ -13,6 +13,10 @@ class Edge:
     requirement: Requirement
 
 
+MAX_CHAIN = 10  # real chains are a handful of links; hostile ones are cut
+ELIDED = "…"
+
+
 class Graph:
     """Forward and reverse edges keyed by canonical name."""
 
@@ -84,11 +88,13 @@ class Graph:
             chain.append(links[chain[-1]])
         return chain
 
-    def chains_to_direct(self, key: str, limit: int = 12) -> list[list[str]]:
+    def chains_to_direct(self, key: str, limit: int = 12, depth: int = MAX_CHAIN) -> list[list[str]]:
         """Chains from `key` up to the project's direct requirements, one through each dependent.
 
         Each chain lists canonical keys from the package itself to a direct requirement,
         e.g. ["connection_pool", "sidekiq"]; the package alone when it is itself direct.
+        A chain longer than `depth` keeps its first links and its top, with ELIDED between: a
+        lockfile built as one long chain would otherwise cost the square of its length.
         """
         chains: list[list[str]] = []
         if self.is_direct(key):
@@ -99,6 +105,8 @@ class Graph:
             up = self._shortest_up(edge.parent.key)
             if up is not None:
                 chain = [key, *up]
+                if len(chain) > depth:
+                    chain = [*chain[:depth - 2], f"{ELIDED} {len(chain) - depth + 1} more", chain[-1]]
                 if chain not in chains:
                     chains.append(chain)
         return chains

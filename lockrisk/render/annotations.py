@@ -9,13 +9,15 @@ from lockrisk.report import Report
 LEVEL = {"critical": "error", "high": "error", "medium": "warning", "low": "notice"}
 
 
+MAX_ANNOTATIONS = 50  # GitHub shows at most 50 annotations per job; more only lengthen the log
+
+
 def render_annotations(report: Report) -> str:
     lines = []
-    for f in report.notable():
+    annotated = [f for f in report.notable() if LEVEL.get(describe.severity(f)) is not None]
+    for f in annotated[:MAX_ANNOTATIONS]:
         sev = describe.severity(f)
-        level = LEVEL.get(sev)
-        if level is None:
-            continue
+        level = LEVEL[sev]
         line = f.change.new.line if f.change.new is not None else None
         props = [f"file={workflow_property(f.change.lockfile)}"]
         if line:
@@ -28,4 +30,7 @@ def render_annotations(report: Report) -> str:
         if f.pin is not None and not f.pin.blocked_by:
             message += f"\nsuggested pin: {f.pin.requirement_line()} in {f.pin.file}"
         lines.append(f"::{level} {','.join(props)}::{workflow_data(message)}")
+    if len(annotated) > MAX_ANNOTATIONS:
+        lines.append(f"::notice::lockrisk: {len(annotated) - MAX_ANNOTATIONS} more findings are not annotated "
+                     f"(GitHub shows {MAX_ANNOTATIONS} per job); the job summary and the JSON report list them")
     return "\n".join(lines) + ("\n" if lines else "")

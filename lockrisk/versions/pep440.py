@@ -169,6 +169,12 @@ def _has_ceiling(alt: SpecifierSet) -> bool:
     return any(s.operator in ("<", "<=", "==", "===", "~=") for s in alt)
 
 
+@functools.lru_cache(maxsize=4096)
+def _constraint(text: str) -> PoetryConstraint:
+    """Constraints repeat across a lockfile (">=1.0" thousands of times): each is parsed once."""
+    return PoetryConstraint(text)
+
+
 def _floor(version: str) -> str | None:
     """The version a `>=` clause can name: local labels dropped (`1.13.1+cu117` -> `1.13.1`, which a
     specifier cannot carry), a legacy version reduced to its release numbers."""
@@ -190,7 +196,7 @@ class Pep440Scheme:
         return ParsedVersion(text=text, release=tuple(v.release), prerelease=v.is_prerelease, sort_key=_Key(text))
 
     def constraint(self, text: str) -> PoetryConstraint:
-        return PoetryConstraint(text)
+        return _constraint(text)
 
     def ceiling_for(self, version: str) -> str:
         floor = _floor(version)
