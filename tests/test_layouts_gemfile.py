@@ -57,10 +57,13 @@ def run_pin(cli, case: Path, *extra: str):
 
 
 def only_additions(before: str, after: str, added: str) -> None:
-    """`after` is `before` with whole lines inserted and, on changed lines, `added` inserted once (and the
-    final newline a file without one gains)."""
+    """`after` is `before` with whole lines inserted and, on changed lines, `added` inserted once (a file
+    without a final newline may keep that shape or gain one)."""
+    nl = "\r\n" if "\r\n" in before else "\n"
     if before and not before.endswith("\n"):
-        before += "\r\n" if "\r\n" in before else "\n"
+        before += nl
+    if after and not after.endswith("\n"):
+        after += nl
     a, b = before.splitlines(keepends=True), after.splitlines(keepends=True)
     for op, i1, i2, j1, j2 in difflib.SequenceMatcher(a=a, b=b, autojunk=False).get_opcodes():
         if op in ("equal", "insert"):

@@ -110,6 +110,9 @@ def changed_lines(original: str, written: str) -> tuple[list[str], list[str]]:
     unterminated = bool(a) and not a[-1].endswith("\n")
     if unterminated:
         a[-1] += nl  # the writer ends the file with a newline: allowed only where it edits (checked below)
+    kept_shape = bool(b) and not b[-1].endswith("\n")
+    if kept_shape:
+        b[-1] += nl  # or it keeps the file's shape, without one
     added: list[str] = []
     extended_lines: list[str] = []
     touched_end = False
@@ -127,9 +130,9 @@ def changed_lines(original: str, written: str) -> tuple[list[str], list[str]]:
             if extended != old:
                 extended_lines.append(extended)
         added += news
-    assert not unterminated or touched_end, "a final newline was added away from the edit"
+    assert not unterminated or touched_end or kept_shape, "a final newline was added away from the edit"
     for line in added + extended_lines:
-        assert line.endswith(nl) or line is b[-1], f"line ending changed: {line!r}"
+        assert line.endswith(nl), f"line ending changed: {line!r}"
     return [ln.rstrip("\r\n") for ln in added], [ln.rstrip("\r\n") for ln in extended_lines]
 
 

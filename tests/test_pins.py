@@ -341,3 +341,20 @@ def test_a_one_line_empty_array_takes_the_pin(cli, tmp_path: Path) -> None:
     written = pyproject.read_bytes()
     assert pin(cli, case, "poetry.lock", "--write", "--pin-at", "medium").code == 0
     assert pyproject.read_bytes() == written
+
+
+def test_a_file_without_a_final_newline_keeps_that_shape_when_the_edit_is_elsewhere(cli, tmp_path: Path) -> None:
+    import shutil
+
+    case = tmp_path / "case"
+    shutil.copytree(Path(__file__).parent.parent / "fixtures" / "layouts" / "gemfile" / "no-trailing-newline", case)
+    gemfile = case / "after" / "Gemfile"
+    lines = gemfile.read_text().split("\n")
+    rack = next(ln for ln in lines if ln.startswith('gem "rack"'))
+    rest = [ln for ln in lines if ln != rack and ln]
+    gemfile.write_text("\n".join([rest[0], rack, *rest[1:]]))  # rack in the middle, no newline at the end
+    result = cli(["pin", "before/Gemfile.lock", "after/Gemfile.lock", "--write"], cwd=case)
+    assert result.code == 0, result.err
+    written = gemfile.read_text()
+    assert 'gem "rack", "~> 2.2"\n' in written
+    assert written.endswith(rest[-1])  # the last line is untouched and still has no newline

@@ -67,14 +67,19 @@ def apply_edit(text: str, edit: ManifestEdit) -> str:
     """The edited text: replacements keep each line's ending; insertions go in from the bottom up."""
     nl = newline_of(text)
     lines = text.splitlines(keepends=True)
-    if lines and not lines[-1].endswith(("\n", "\r")):
+    unterminated = bool(lines) and not lines[-1].endswith(("\n", "\r"))
+    if unterminated:
         lines[-1] += nl
+    appended = any(index >= len(lines) for index, _ in edit.inserts)
     for index, new in edit.replaces:
         old = lines[index]
         lines[index] = new + old[len(old.rstrip("\r\n")):]
     for index, chunk in sorted(edit.inserts, key=lambda item: item[0], reverse=True):
         lines[index:index] = [ln + nl for ln in chunk.split("\n")[:-1]]
-    return "".join(lines)
+    out = "".join(lines)
+    if unterminated and not appended:  # a file without a final newline keeps that shape unless lines were added at its end
+        out = out[: -len(nl)]
+    return out
 
 
 def comment_block(comment: tuple[str, ...], indent: str) -> str:
