@@ -271,7 +271,7 @@ def _apply_pins(pairs, pins, *, write: bool) -> int:
                 failed.append((p, plan.reason or "the manifest could not be edited"))
         if not written:
             continue
-        _check_still_parses(label, pair.new.ecosystem, edited)
+        _check_still_parses(label, pair.new.ecosystem, edited, text)
         if write:
             write_if_unchanged(pair.manifest_file, original, edited)
             names = ", ".join(plain(p.name) for p in written)
@@ -286,8 +286,23 @@ def _apply_pins(pairs, pins, *, write: bool) -> int:
     return EXIT_FINDINGS if failed else EXIT_OK
 
 
-def _check_still_parses(label: str, ecosystem: str, edited: str) -> None:
-    from lockrisk.errors import EditError
+def _check_still_parses(label: str, ecosystem: str, edited: str, original: str) -> None:
+    """The edited manifest still reads as TOML, or as Ruby as far as the tokenizer can tell (a Gemfile that
+    did not read as Ruby before the edit is not blamed on it)."""
+    from lockrisk.errors import EditError, ParseError
+
+    if ecosystem == "rubygems":
+        from lockrisk.manifests.rubytokens import check_syntax
+
+        try:
+            check_syntax(original)
+        except ParseError:
+            return
+        try:
+            check_syntax(edited)
+        except ParseError as exc:
+            raise EditError(f"the edit would not parse ({exc.message}); nothing written", path=label,
+                            line=exc.line) from None
 
     if ecosystem == "pypi":
         from lockrisk.tomlload import loads
