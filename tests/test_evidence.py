@@ -194,3 +194,15 @@ def _diff_paths(cli, before, after) -> dict:
     result = cli(["diff", before, after, "-f", "json"])
     assert result.code == 0, result.err
     return {c["name"]: c for c in result.json()["changes"]}
+
+
+def test_versions_a_registry_writes_that_do_not_parse_change_nothing(cli, online, monkeypatch) -> None:
+    """A hostile or broken registry's malformed versions are skipped: the verdict and exit status stay."""
+    with responses.RequestsMock(assert_all_requests_are_fired=False) as rsps:
+        rsps.add(responses.GET, re.compile(r"https://rubygems\.example/info/.*"), status=200,
+                 body="---\n1..2 |checksum:ab\n9.x.+ rack:>= 0|checksum:cd\n")
+        rsps.add(responses.GET, re.compile(r"https://rubygems\.example/.*"), status=404, body="not here")
+        online_changes = _diff(cli, "rubygems/zeitwerk-ruby", "Gemfile.lock")
+    monkeypatch.setenv("LOCKRISK_OFFLINE", "1")
+    offline = _diff(cli, "rubygems/zeitwerk-ruby", "Gemfile.lock")
+    assert {n: c["severity"] for n, c in online_changes.items()} == {n: c["severity"] for n, c in offline.items()}

@@ -15,8 +15,6 @@ import shutil
 import time
 from pathlib import Path
 
-import pytest
-
 from sarif_shape import problems
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"

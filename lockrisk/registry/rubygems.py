@@ -21,10 +21,22 @@ class GemRelease:
     ruby: str | None = None  # the Ruby it declares it needs (`ruby:>= 3.2`), when it says
 
 
+def _is_gem_version(text: str) -> bool:
+    from lockrisk.errors import VersionError
+    from lockrisk.versions.rubygems import RUBYGEMS
+
+    try:
+        RUBYGEMS.parse(text)
+    except VersionError:
+        return False
+    return bool(text)
+
+
 def parse_compact_info(text: str) -> list[GemRelease]:
     """Lines after `---`: `VERSION[-PLATFORM] dep:req&req,dep2:req|checksum:...,ruby:>= 2.7`."""
     releases = []
     started = False
+    skipped = 0
     for raw in text.splitlines():
         line = raw.strip()
         if line == "---":
@@ -44,9 +56,14 @@ def parse_compact_info(text: str) -> list[GemRelease]:
             key, _, value = item.partition(":")
             if key.strip() == "ruby" and value.strip():
                 ruby = ", ".join(r.strip() for r in value.split("&") if r.strip())
+        if not _is_gem_version(version):  # a registry cannot publish it; a hostile one can write it
+            skipped += 1
+            continue
         releases.append(GemRelease(version=version, platform=platform or "ruby", dependencies=deps, ruby=ruby))
     if not started:
         raise RegistryError("not a compact index response (no --- line)")
+    if skipped and not releases:
+        raise RegistryError(f"not a usable compact index response (none of its {skipped} versions is a gem version)")
     return releases
 
 
