@@ -84,6 +84,9 @@ def diff(
                                                             "from the lockfiles alone.")] = False,
     online: Annotated[bool, typer.Option("--online", hidden=True, help="Look-ups are the default; kept for old scripts.")] = False,
     budget: BudgetOpt = 20.0,
+    trusted_config: Annotated[Optional[str], typer.Option(
+        "--trusted-config", help="With --base: read settings (and registries) from the base revision (the default, "
+                                 "as the Action does) or from the working tree (head).")] = None,
     deadline: DeadlineOpt = None,
     debug: DebugOpt = False,
 ) -> None:
@@ -93,7 +96,8 @@ def diff(
     """
     _arm(deadline)
     options = DiffOptions(paths=list(paths or []), base=base, head=head, fmt=fmt, output=output, fail_on=fail_on,
-                          show_all=show_all, config=config, offline=offline and not online, budget=budget)
+                          show_all=show_all, config=config, offline=offline and not online, budget=budget,
+                          trusted_config=trusted_config)
     raise typer.Exit(run_diff(options))
 
 

@@ -27,6 +27,7 @@ class DiffOptions:
     config: Path | None = None
     offline: bool = False
     budget: float = 20.0
+    trusted_config: str | None = None  # "base" or "head"; with --base the default is "base"
     cwd: Path | None = None
 
 
@@ -114,8 +115,20 @@ def run_diff(options: DiffOptions) -> int:
     fmt = choose_format(options.fmt, options.output is not None)
     fail_on = check_severity(options.fail_on, "--fail-on", allow_none=True)
     pairs, notes = _pairs(options.paths, options.base, options.head, cwd)
-    settings = load_settings(options.config, cwd, [p.path for p in pairs])
-    lookups = None if is_offline(options.offline) else lookup_factory(settings, budget=options.budget)
+    trusted = options.trusted_config or ("base" if options.base else "head")
+    if trusted not in ("base", "head"):
+        raise ConfigError(f"--trusted-config: {trusted!r} is not base or head")
+    if trusted == "base" and options.base:
+        from lockrisk.ci import _at_revision
+
+        settings = load_settings(options.config, cwd, [p.path for p in pairs],
+                                 read_text=_at_revision(cwd, options.base), label=f"@{options.base}")
+        notes.append(f"settings are read from {options.base} (--trusted-config base): the change under review "
+                     "does not configure its own review; --trusted-config head reads them from the working tree")
+    else:
+        settings = load_settings(options.config, cwd, [p.path for p in pairs])
+    lookups = None if is_offline(options.offline) else lookup_factory(settings, budget=options.budget,
+                                                                      trust_base=trusted == "base" and bool(options.base))
     report = build_report("diff", pairs, notes + list(settings.notes), settings=settings, lookups=lookups)
     emit(report, fmt, options.output, options.show_all)
     return exit_status(report, fail_on or settings.fail_on)

@@ -88,3 +88,23 @@ def test_a_new_lockfile_counts_every_package_as_added(cli, tmp_path: Path) -> No
     kinds = {c["jump"] for c in result.json()["changes"]}
     assert kinds == {"added"}
     assert any("is new in working tree" in n for n in result.json()["notes"])
+
+
+def test_diff_against_a_base_reads_settings_from_the_base_unless_told_otherwise(cli, tmp_path, monkeypatch) -> None:
+    """A branch that adds `[[ignore]]` for its own findings does not quiet `diff --base` either."""
+    from test_ci import make_repo, git as commit_git
+
+    repo, base = make_repo(tmp_path)
+    (repo / ".lockrisk.toml").write_text('[[ignore]]\nname = "connection_pool"\nreason = "trust me"\n')
+    commit_git(repo, "add", "-A")
+    commit_git(repo, "commit", "-qm", "quiet please")
+    monkeypatch.chdir(repo)
+    trusted = cli(["diff", "--base", base, "--head", "HEAD", "-f", "json", "--fail-on", "high"])
+    assert trusted.code == 1, trusted.err
+    assert "connection_pool" in {c["name"] for c in trusted.json()["changes"] if c["severity"] == "critical"}
+    assert any("--trusted-config base" in n for n in trusted.json()["notes"])
+    local = cli(["diff", "--base", base, "--head", "HEAD", "-f", "json", "--trusted-config", "head"])
+    ignored = [c for c in local.json()["changes"] if c["name"] == "connection_pool"]
+    assert not ignored or ignored[0]["severity"] != "critical"
+    bad = cli(["diff", "--base", base, "--trusted-config", "pr"])
+    assert bad.code == 2 and "not base or head" in bad.err
