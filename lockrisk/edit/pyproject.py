@@ -382,11 +382,18 @@ def _tool(request: PinRequest) -> str:
 def plan_pyproject_pin(text: str, path: str, request: PinRequest) -> PinPlan:
     from packaging.version import InvalidVersion, Version
 
-    ceiling = PYPI.ceiling_for(request.old) if request.old else ""
     try:
         Version(request.old)
-    except InvalidVersion:
-        return PinPlan(status="manual", requirement="", reason=f"{request.old} is not a PEP 440 version")
+    except InvalidVersion:  # a legacy version (`1.0.custom`): planned by the release it starts with
+        from dataclasses import replace
+
+        from lockrisk.versions.pep440 import _floor
+
+        stand_in = _floor(request.old) if request.old else None
+        if not stand_in:
+            return PinPlan(status="manual", requirement="", reason=f"{request.old} is not a PEP 440 version")
+        request = replace(request, old=stand_in)
+    ceiling = PYPI.ceiling_for(request.old) if request.old else ""
     if text.startswith(BOM):
         return PinPlan(status="manual", requirement=ceiling,
                        reason="pyproject.toml starts with a byte order mark, which TOML readers such as Python's "
