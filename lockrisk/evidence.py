@@ -107,10 +107,16 @@ def support_evidence(f: Finding, graph: Graph, manifest: str) -> list[Evidence]:
     if f.forced:
         out.append(Evidence(kind="forced", source=lock, level="context",
                             text="forced: " + "; ".join(f.forced_by[:3])))
+    forced = f.forced
+    lifted = ""
     if f.direct and f.forced and any(s.startswith(manifest) for s in f.forced_by):
         own = ", ".join(r.constraint or scheme.any_version for r in f.direct_requirements)
-        return out + [Evidence(kind="intended", source=manifest, level="low",
-                               text=f"intended: the {manifest} asks for {own}")]
+        if any(declares_support(ecosystem, r.constraint, new) for r in f.direct_requirements):
+            return out + [Evidence(kind="intended", source=manifest, level="low",
+                                   text=f"intended: the {manifest} asks for {own}")]
+        # the project lifted its ceiling without naming the new line (`~> 4.3` -> no version): allowed, not asked for
+        lifted = f"the {manifest} lifted its ceiling ({own} now) without naming {line}; "
+        forced = any(not s.startswith(manifest) for s in f.forced_by)
     never: list[str] = []
     for d in f.dependents:
         if d.requirement.startswith("("):  # not recorded
@@ -120,7 +126,7 @@ def support_evidence(f: Finding, graph: Graph, manifest: str) -> list[Evidence]:
     for r in f.direct_requirements:
         if declares_support(ecosystem, r.constraint, new) is False:
             never.append(f"the {manifest} ({r.constraint or 'no version'})")
-    if f.forced:
+    if forced:
         requiring = [s.split(" requires ")[0] for s in f.forced_by
                      if not s.startswith(("holding ", manifest)) and " requires " in s]
         if requiring:
@@ -136,7 +142,8 @@ def support_evidence(f: Finding, graph: Graph, manifest: str) -> list[Evidence]:
                                     f"so whether they support {line} cannot be told offline")]
     if never:
         level: Level = "high"
-        text = f"undeclared: nothing declared support for {change.name} {line}; only floors below it: {name_list(never)}"
+        text = (f"undeclared: {lifted}nothing declared support for {change.name} {line}; only floors below it: "
+                f"{name_list(never)}")
         if ecosystem == "rubygems" and change.key in standard_gems() and release_line(scheme.parse(new))[0] == 0:
             return out + [Evidence(kind="standard-gem", source="lockrisk catalogue (ruby_stdlib.toml)", level="info",
                                    text=f"{change.name} ships with Ruby and moves along its 0.x line with it: routine "

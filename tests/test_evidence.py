@@ -206,3 +206,29 @@ def test_versions_a_registry_writes_that_do_not_parse_change_nothing(cli, online
     monkeypatch.setenv("LOCKRISK_OFFLINE", "1")
     offline = _diff(cli, "rubygems/zeitwerk-ruby", "Gemfile.lock")
     assert {n: c["severity"] for n, c in online_changes.items()} == {n: c["severity"] for n, c in offline.items()}
+
+
+def test_a_ceiling_the_project_lifted_without_naming_the_new_line_is_not_intended(cli, tmp_path) -> None:
+    """`~> 6.6` became a bare `gem "puma"`: the move to 8.x was allowed, nobody asked for it."""
+    import shutil
+
+    case = tmp_path / "case"
+    shutil.copytree(fixture("rubygems", "puma-floats"), case)
+    for side, requirement in (("before", ', "~> 6.6"'), ("after", "")):
+        gemfile = case / side / "Gemfile"
+        gemfile.write_text(gemfile.read_text().replace('gem "puma"', f'gem "puma"{requirement}'))
+        lock = case / side / "Gemfile.lock"
+        lock.write_text(lock.read_text().replace("\n  puma\n", f"\n  puma{' (~> 6.6)' if requirement else ''}\n"))
+    result = cli(["diff", case / "before" / "Gemfile.lock", case / "after" / "Gemfile.lock", "-f", "json"])
+    puma = {c["name"]: c for c in result.json()["changes"]}["puma"]
+    assert puma["severity"] == "high"
+    (undeclared,) = [e for e in puma["evidence"] if e["kind"] == "undeclared"]
+    assert "lifted its ceiling" in undeclared["text"] and "8.x" in undeclared["text"]
+    # naming the new line is asking for it
+    gemfile = case / "after" / "Gemfile"
+    gemfile.write_text(gemfile.read_text().replace('gem "puma"', 'gem "puma", "~> 8.0"'))
+    lock = case / "after" / "Gemfile.lock"
+    lock.write_text(lock.read_text().replace("\n  puma\n", "\n  puma (~> 8.0)\n"))
+    result = cli(["diff", case / "before" / "Gemfile.lock", case / "after" / "Gemfile.lock", "-f", "json"])
+    puma = {c["name"]: c for c in result.json()["changes"]}["puma"]
+    assert [e["kind"] for e in puma["evidence"] if e["level"] != "context"] == ["intended"]
