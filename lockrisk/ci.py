@@ -138,29 +138,55 @@ def _run(env: Mapping[str, str], cwd: Path | None, session, sleep) -> int:
     report = build_report("ci", pairs, notes + list(settings.notes), settings=settings, lookups=lookups)
 
     report_path = Path(env.get("LOCKRISK_REPORT") or Path(env.get("RUNNER_TEMP") or cwd) / "lockrisk-report.json")
-    atomic_write(report_path, render(report, "json"))
+    failed: list[str] = []
+
+    def part(name: str, produce) -> None:
+        """Each output is produced on its own: one that fails is reported, the others still appear."""
+        try:
+            produce()
+        except Exception as exc:  # an internal error in one part must not cost the reviewer the rest
+            from lockrisk.render.escape import plain
+
+            failed.append(f"the {name} could not be written: {type(exc).__name__}: {plain(exc)}")
+
+    part("JSON report", lambda: atomic_write(report_path, render(report, "json")))
     if env.get("LOCKRISK_SARIF"):
-        atomic_write(cwd / env["LOCKRISK_SARIF"], render(report, "sarif"))
+        part("SARIF file", lambda: atomic_write(cwd / env["LOCKRISK_SARIF"], render(report, "sarif")))
 
-    # lockfile text is a stranger's: while it is printed, the runner executes no workflow command
-    token = secrets.token_hex(16)
-    sys.stdout.write(f"::stop-commands::{token}\n{log_safe(_cut_log(render(report, 'text')))}::{token}::\n")
+    def log() -> None:  # lockfile text is a stranger's: while it is printed, the runner executes no workflow command
+        token = secrets.token_hex(16)
+        sys.stdout.write(f"::stop-commands::{token}\n{log_safe(_cut_log(render(report, 'text')))}::{token}::\n")
+
+    part("text report in the log", log)
     if flag(env.get("LOCKRISK_ANNOTATIONS"), True):
-        sys.stdout.write(render(report, "annotations"))
+        part("annotations", lambda: sys.stdout.write(render(report, "annotations")))
 
-    if ctx.step_summary is not None:
+    def summary() -> None:
         from lockrisk.render.markdown import render_summary
 
         append_summary(ctx.step_summary, render_summary(report, limit_bytes=SUMMARY_LIMIT))
 
+    if ctx.step_summary is not None:
+        part("job summary", summary)
     if flag(env.get("LOCKRISK_COMMENT"), True):
-        _comment(report, ctx, session, sleep, workflow_data)
+        part("pull-request comment", lambda: _comment(report, ctx, session, sleep, workflow_data))
 
     notable = report.notable()
     if ctx.output is not None:
-        write_outputs(ctx.output, {"highest-severity": report.highest_severity or "none",
-                                   "findings": str(len(notable)), "report": str(report_path)})
-    return _exit_status(report, fail_on)
+        part("step outputs", lambda: write_outputs(ctx.output, {
+            "highest-severity": report.highest_severity or "none", "findings": str(len(notable)),
+            "report": str(report_path)}))
+    status = _exit_status(report, fail_on)
+    if failed:
+        for message in failed:
+            print(f"::error::lockrisk: {workflow_data(message)}")
+        if ctx.step_summary is not None and not any(m.startswith("the job summary") for m in failed):
+            from lockrisk.render.escape import markdown
+
+            part("job summary notice", lambda: append_summary(
+                ctx.step_summary, "\n".join(f"> ⚠️ {markdown(m)}" for m in failed) + "\n"))
+        return 2  # an internal error: the step fails, whatever the findings
+    return status
 
 
 def _comment(report: Report, ctx: GitHubContext, session, sleep, escape) -> None:

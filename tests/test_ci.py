@@ -387,3 +387,58 @@ def test_api_answers_of_the_wrong_type_leave_every_other_output_in_place(tmp_pat
         assert run_ci(env=env, cwd=repo, sleep=no_sleep) == 1
     assert outputs(tmp_path)["highest-severity"] == "critical"
     assert "connection_pool" in (tmp_path / "summary.md").read_text()
+
+
+PARTS = ["JSON report", "SARIF file", "text report in the log", "annotations", "job summary", "pull-request comment",
+         "step outputs"]
+
+
+@pytest.mark.parametrize("broken", PARTS)
+def test_a_part_that_fails_leaves_every_other_part_in_place(tmp_path: Path, capsys, monkeypatch, broken: str) -> None:
+    """One failing output is named in the log (and the summary); the others are still produced; exit 2."""
+    from fake_github import FakeGitHub
+    from lockrisk import render as render_module
+
+    repo, base = make_repo(tmp_path)
+    extra = {"LOCKRISK_SARIF": "out.sarif"}
+    if broken == "JSON report":
+        extra["LOCKRISK_REPORT"] = str(tmp_path / "missing-folder" / "report.json")
+    if broken == "SARIF file":
+        extra["LOCKRISK_SARIF"] = "missing-folder/out.sarif"
+    if broken in ("text report in the log", "annotations"):
+        real = render_module.render
+        fmt = "text" if broken.startswith("text") else "annotations"
+
+        def failing(report, f, **kw):
+            if f == fmt:
+                raise RuntimeError(f"{fmt} renderer broke")
+            return real(report, f, **kw)
+
+        monkeypatch.setattr(render_module, "render", failing)
+    with FakeGitHub(wrong_types=(broken == "pull-request comment")) as api:
+        env = actions_env(tmp_path, base, GITHUB_API_URL=api.api, **extra)
+        if broken == "job summary":
+            env["GITHUB_STEP_SUMMARY"] = str(tmp_path)  # a directory: appending fails
+        if broken == "step outputs":
+            env["GITHUB_OUTPUT"] = str(tmp_path)
+        if broken == "pull-request comment":
+            from lockrisk.github import comment
+
+            monkeypatch.setattr(comment, "token_identity", lambda *a, **k: (_ for _ in ()).throw(KeyError("user")))
+        code = run_ci(env=env, cwd=repo, sleep=no_sleep)
+        comments = list(api.comments)
+    out, _ = capsys.readouterr()
+    assert code == 2
+    assert f"::error::lockrisk: the {broken} could not be written" in out
+    produced = {
+        "JSON report": (tmp_path / "lockrisk-report.json").is_file(),
+        "SARIF file": (repo / "out.sarif").is_file(),
+        "text report in the log": "connection_pool 2.5.5 -> 3.0.2" in out.split("::error file=")[0],
+        "annotations": "::error file=Gemfile.lock,line=" in out,
+        "job summary": "connection_pool" in (tmp_path / "summary.md").read_text(),
+        "pull-request comment": len(comments) == 1,
+        "step outputs": "highest-severity=critical" in (tmp_path / "output.txt").read_text(),
+    }
+    assert [p for p, ok in produced.items() if not ok] == [broken]
+    if broken != "job summary":
+        assert f"the {broken} could not be written" in (tmp_path / "summary.md").read_text()
