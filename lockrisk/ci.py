@@ -190,7 +190,7 @@ def _run(env: Mapping[str, str], cwd: Path | None, session, sleep) -> int:
 
 
 def _comment(report: Report, ctx: GitHubContext, session, sleep, escape) -> None:
-    from lockrisk.github.comment import COMMENT_LIMIT, MARKER, make_session, upsert_comment
+    from lockrisk.github.comment import COMMENT_LIMIT, make_session, marker_for, upsert_comment
     from lockrisk.render.markdown import render_comment
 
     if ctx.pr_number is None or not ctx.repository:
@@ -199,12 +199,13 @@ def _comment(report: Report, ctx: GitHubContext, session, sleep, escape) -> None
     if not ctx.token:
         print("::notice::lockrisk: no github-token: no comment (the job summary has the report)")
         return
+    marker = marker_for(ctx.comment_key)
     body = None
     if report.notable():
-        body = render_comment(report, limit=COMMENT_LIMIT - len(MARKER) - 1, full_report_url=ctx.run_url)
+        body = render_comment(report, limit=COMMENT_LIMIT - len(marker) - 1, full_report_url=ctx.run_url)
     session = session or make_session(ctx.token)
     result = upsert_comment(session, api_url=ctx.api_url, repository=ctx.repository, number=ctx.pr_number,
-                            body=body, resolved_body=RESOLVED, sleep=sleep)
+                            body=body, resolved_body=RESOLVED, sleep=sleep, marker=marker)
     if result.action in ("forbidden", "failed"):
         print(f"::notice::lockrisk: {escape(result.message)}")
     else:

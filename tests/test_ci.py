@@ -442,3 +442,26 @@ def test_a_part_that_fails_leaves_every_other_part_in_place(tmp_path: Path, caps
     assert [p for p, ok in produced.items() if not ok] == [broken]
     if broken != "job summary":
         assert f"the {broken} could not be written" in (tmp_path / "summary.md").read_text()
+
+
+def test_two_jobs_keep_two_comments_and_a_pasted_marker_is_left_alone(tmp_path: Path) -> None:
+    from fake_github import FakeGitHub
+    from lockrisk.github.comment import marker_for
+
+    repo, base = make_repo(tmp_path)
+    with FakeGitHub() as api:
+        pasted = {"id": 1, "body": marker_for("lockrisk/ruby") + "\nlooks fine to me", "url": f"{api.api}/c/1",
+                  "html_url": "h1", "user": {"login": "mallory"}}
+        api.comments.append(pasted)
+        api.next_id = 2
+        for job in ("ruby", "python", "ruby", "python"):
+            env = actions_env(tmp_path, base, GITHUB_API_URL=api.api, GITHUB_WORKFLOW="lockrisk", GITHUB_JOB=job)
+            assert run_ci(env=env, cwd=repo, sleep=no_sleep) == 1
+        bodies = [c["body"].split("\n", 1)[0] for c in api.comments]
+        assert api.posts == 2  # one per job; the second run of each updated its own
+        assert sorted(bodies) == sorted([marker_for("lockrisk/ruby")] * 2 + [marker_for("lockrisk/python")])
+        assert api.comments[0] == pasted  # the stranger's copy of the marker is untouched
+    with_id = actions_env(tmp_path, base, LOCKRISK_ID="api <script>")
+    from lockrisk.github.context import GitHubContext
+
+    assert marker_for(GitHubContext.from_environ(with_id).comment_key) == "<!-- lockrisk:report key=api--script- -->"

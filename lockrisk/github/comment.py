@@ -2,11 +2,27 @@
 
 from __future__ import annotations
 
+import re
 import time
 from dataclasses import dataclass
 from typing import Any, Callable
 
-MARKER = "<!-- lockrisk:report -->"
+MARKER = "<!-- lockrisk:report -->"  # the marker of a run without a key
+
+
+def marker_for(key: str | None) -> str:
+    """The hidden first line that tells one lockrisk job's comment from another's (workflow/job or `id`)."""
+    if not key:
+        return MARKER
+    safe = re.sub(r"[^A-Za-z0-9._/:-]", "-", key)[:100]
+    return f"<!-- lockrisk:report key={safe} -->"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Owner:
+    """Whose comment is lockrisk's own: written by this login, starting with this marker."""
+    login: str
+    marker: str
 COMMENT_LIMIT = 65536  # GitHub rejects longer comment bodies
 RETRIES = 4
 
@@ -87,16 +103,17 @@ def _json(resp) -> object:
         return None
 
 
-def ours(comment: object, identity: str) -> bool:
+def ours(comment: object, identity: Owner) -> bool:
     """A comment lockrisk wrote: it carries the marker, the token's own identity wrote it, and it has a URL."""
     if not isinstance(comment, dict):
         return False
     body = _text(comment, "body")
     login = _text(comment.get("user"), "login")
-    return body is not None and body.startswith(MARKER) and login == identity and _text(comment, "url") is not None
+    return (body is not None and (body == identity.marker or body.startswith(identity.marker + "\n"))
+            and login == identity.login and _text(comment, "url") is not None)
 
 
-def list_ours(session, api_url: str, repository: str, number: int, identity: str, *, sleep=time.sleep) -> list[dict]:
+def list_ours(session, api_url: str, repository: str, number: int, identity: Owner, *, sleep=time.sleep) -> list[dict]:
     """lockrisk's own comments on the pull request, oldest first (a stranger's marker is not ours)."""
     url: str | None = f"{api_url}/repos/{repository}/issues/{number}/comments?per_page=100"
     found: list[dict] = []
@@ -133,7 +150,7 @@ def _delete(session, comment: dict, sleep) -> None:
 
 
 def upsert_comment(session, *, api_url: str, repository: str, number: int, body: str | None,
-                   resolved_body: str, sleep=time.sleep) -> CommentResult:
+                   resolved_body: str, sleep=time.sleep, marker: str = MARKER) -> CommentResult:
     """Create or update the sticky comment; `body=None` means nothing is risky any more.
 
     Only comments the token's own identity wrote are touched. A POST that fails is not repeated blindly:
@@ -143,7 +160,7 @@ def upsert_comment(session, *, api_url: str, repository: str, number: int, body:
     on one comment.
     """
     try:
-        identity = token_identity(session, api_url, sleep=sleep)
+        identity = Owner(login=token_identity(session, api_url, sleep=sleep), marker=marker)
         for _ in range(3):  # a comment deleted under us by an overlapping run: look again, a bounded number of times
             try:
                 return _upsert_once(session, api_url, repository, number, body, resolved_body, identity, sleep)
@@ -162,7 +179,7 @@ def upsert_comment(session, *, api_url: str, repository: str, number: int, body:
 
 
 def _upsert_once(session, api_url: str, repository: str, number: int, body: str | None, resolved_body: str,
-                 identity: str, sleep) -> CommentResult:
+                 identity: Owner, sleep) -> CommentResult:
     mine = list_ours(session, api_url, repository, number, identity, sleep=sleep)
     existing = mine[0] if mine else None
     for extra in mine[1:]:
@@ -170,11 +187,11 @@ def _upsert_once(session, api_url: str, repository: str, number: int, body: str 
     if body is None:
         if existing is None:
             return CommentResult(action="skipped", message="nothing risky and no earlier comment")
-        text = f"{MARKER}\n{resolved_body}"
+        text = f"{identity.marker}\n{resolved_body}"
         if _text(existing, "body") == text:
             return CommentResult(action="unchanged", url=_text(existing, "html_url"))
         return CommentResult(action="resolved", url=_patch(session, existing, text, sleep))
-    text = f"{MARKER}\n{body}"
+    text = f"{identity.marker}\n{body}"
     if existing is not None:
         if _text(existing, "body") == text:
             return CommentResult(action="unchanged", url=_text(existing, "html_url"))
@@ -185,7 +202,7 @@ def _upsert_once(session, api_url: str, repository: str, number: int, body: str 
     return result
 
 
-def _converge(session, api_url: str, repository: str, number: int, identity: str, text: str,
+def _converge(session, api_url: str, repository: str, number: int, identity: Owner, text: str,
               created: dict | None, result: CommentResult, sleep, seen: list[dict] | None) -> CommentResult:
     """After creating, look again: the oldest of lockrisk's comments stays and carries this report; every
     newer one (this run's own, one a 502 hid, an overlapping run's) goes. The oldest is never deleted, so
@@ -209,7 +226,7 @@ def _converge(session, api_url: str, repository: str, number: int, identity: str
     return CommentResult(action="updated", url=_patch(session, mine[0], text, sleep))
 
 
-def _create_once(session, api_url: str, repository: str, number: int, text: str, identity: str,
+def _create_once(session, api_url: str, repository: str, number: int, text: str, identity: Owner,
                  sleep) -> tuple[CommentResult, dict | None, list[dict] | None]:
     """POST the comment; after a failed attempt, look before posting again (the first may have landed)."""
     url = f"{api_url}/repos/{repository}/issues/{number}/comments"

@@ -32,6 +32,7 @@ class GitHubContext:
     step_summary: Path | None
     output: Path | None
     workspace: Path | None
+    comment_key: str | None  # keeps one lockrisk job's comment apart from another's: the `id` input, else workflow/job
 
     @property
     def run_url(self) -> str | None:
@@ -66,4 +67,6 @@ class GitHubContext:
             step_summary=Path(env["GITHUB_STEP_SUMMARY"]) if env.get("GITHUB_STEP_SUMMARY") else None,
             output=Path(env["GITHUB_OUTPUT"]) if env.get("GITHUB_OUTPUT") else None,
             workspace=Path(env["GITHUB_WORKSPACE"]) if env.get("GITHUB_WORKSPACE") else None,
+            comment_key=env.get("LOCKRISK_ID") or ("/".join(v for v in (env.get("GITHUB_WORKFLOW"), env.get("GITHUB_JOB"))
+                                                          if v) or None),
         )
