@@ -45,7 +45,30 @@ def test_composite_steps_pin_third_party_actions_and_never_interpolate_inputs_in
     run_step = data["runs"]["steps"][-1]
     assert run_step["id"] == "lockrisk"
     assert set(run_step["env"]) >= {"LOCKRISK_BASE", "LOCKRISK_FAIL_ON", "LOCKRISK_GITHUB_TOKEN"}
-    assert "GITHUB_ACTION_PATH" in data["runs"]["steps"][1]["run"]
+    install = next(s for s in data["runs"]["steps"] if "--require-hashes" in s.get("run", ""))
+    assert "action-requirements.txt" in install["run"] and "cache-hit" in install["if"]
+
+
+def test_the_action_installs_hash_locked_dependencies_that_satisfy_the_project() -> None:
+    """Every runtime dependency is pinned with its hashes; every pin satisfies pyproject.toml's range."""
+    import tomllib
+
+    from packaging.requirements import Requirement
+
+    text = (ROOT / "action-requirements.txt").read_text()
+    pins: dict[str, tuple[str, int]] = {}
+    for block in re.split(r"\n(?=[a-z0-9])", text.split("\n\n", 1)[1]):
+        head = block.split(" ", 1)[0]
+        name, version = head.split("==")
+        pins[name] = (version, block.count("--hash=sha256:"))
+    assert all(count >= 1 for _, count in pins.values()), pins
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["dependencies"]
+    for line in project:
+        req = Requirement(line)
+        if req.marker is not None and not req.marker.evaluate({"python_version": "3.12"}):
+            continue
+        version, _ = pins[req.name]
+        assert req.specifier.contains(version), (req, version)
 
 
 def test_the_repository_uses_its_own_action_on_the_incident() -> None:
