@@ -87,7 +87,8 @@ class PinSuggestion:
             return [f"**Already pinned** in <code>{markdown_code(self.file)}</code>"
                     + (f": {markdown(self.notes[0])}" if self.notes else "")]
         lang = "ruby" if self.ecosystem == "rubygems" else "toml"
-        fence = "````" if "```" in self.text else "```"
+        longest = max((len(run) for run in re.findall(r"`+", self.text)), default=0)
+        fence = "`" * max(3, longest + 1)  # a fence no run of backticks in the text can close
         verb = "Suggested ceiling" if self.action == "edit" else "Suggested pin"
         return [f"**{verb}** in <code>{markdown_code(self.file)}</code>"
                 + (f" (line {self.line})" if self.line else "") + ":", "",

@@ -465,3 +465,20 @@ def test_two_jobs_keep_two_comments_and_a_pasted_marker_is_left_alone(tmp_path: 
     from lockrisk.github.context import GitHubContext
 
     assert marker_for(GitHubContext.from_environ(with_id).comment_key) == "<!-- lockrisk:report key=api--script- -->"
+
+
+def test_the_comment_shows_the_pin_without_expanding_and_clean_link_texts() -> None:
+    from lockrisk.pipeline import build_report, pair_from_files
+    from lockrisk.render.markdown import render_comment, render_markdown
+
+    pair = pair_from_files(fixture("rubygems", "incident", "before", "Gemfile.lock"),
+                           fixture("rubygems", "incident", "after", "Gemfile.lock"))
+    report = build_report("ci", [pair])
+    full = render_markdown(report)
+    for text in (full, render_comment(report, limit=len(full) // 2, full_report_url=None)):
+        pins = text.index("**Suggested pins**")
+        assert "<details>" not in text[:pins]  # above every collapsed section
+        assert "&#126;&gt; 2.5" in text[pins:pins + 400]  # gem "connection_pool", "~> 2.5"
+    links = re.findall(r"\[([^\]]*)\]\(", full)
+    assert links and not any(ch in link for link in links for ch in "\u2060\u200b\u200d")
+    assert "```\n```" not in full and "```ruby\n```" not in full  # no empty code blocks

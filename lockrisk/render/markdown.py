@@ -46,6 +46,26 @@ def finding_table(findings: tuple[Finding, ...] | list[Finding]) -> list[str]:
     return lines
 
 
+def _link_text(url: str) -> str:
+    """The text of a link to a catalogued source (lockrisk's own data): the address without its scheme, with
+    markdown punctuation escaped and nothing invisible added."""
+    import re
+
+    return re.sub(r"([\\`*_{}\[\]|<>])", r"\\\1", url.split("://", 1)[-1])
+
+
+def pin_lines(findings) -> list[str]:
+    """The pins a reviewer acts on, one line each, outside any collapsed section."""
+    out = []
+    for f in findings:
+        pin = f.pin
+        if pin is None or pin.action not in ("insert", "edit"):
+            continue
+        out.append(f"- <code>{code(f.name)}</code>: <code>{code(pin.requirement_line())}</code> in "
+                   f"<code>{code(pin.file)}</code>, then <code>{code(pin.command)}</code>")
+    return ["**Suggested pins**", ""] + out + [""] if out else []
+
+
 def finding_details(f: Finding) -> list[str]:
     sev = describe.severity(f)
     # the <details> line is an HTML block: markdown is not parsed there, so it gets HTML escaping only
@@ -74,7 +94,7 @@ def finding_details(f: Finding) -> list[str]:
         out += [f"- {md(r.text)}" for r in f.assessment.reasons]
         kb = f.assessment.known_breakage
         if kb is not None:  # catalogue data shipped with lockrisk, not lockfile content
-            out.append(f"- source: [{md(kb.source)}]({kb.source.replace('(', '%28').replace(')', '%29')})")
+            out.append(f"- source: [{_link_text(kb.source)}]({kb.source.replace('(', '%28').replace(')', '%29')})")
         out.append("")
     facts = describe.registry_lines(f)
     if facts:
@@ -96,6 +116,7 @@ def render_markdown(report: Report, *, show_all: bool = False, details: bool = T
     if shown:
         lines += finding_table(shown)
         lines.append("")
+        lines += pin_lines(shown)
         if details:
             for f in shown:
                 lines += finding_details(f)
@@ -136,6 +157,10 @@ def _fitted(report: Report, *, limit: int, size, details: bool, cut_note: str) -
                    f"{cut_note}\n")
         return "".join(out)
     out.append("\n")
+    pins = "\n".join(pin_lines(shown))
+    if pins and size(pins + "\n") <= room:
+        out.append(pins + "\n")
+        room -= size(pins + "\n")
     if details:
         for f in shown:
             block = "\n".join(finding_details(f)) + "\n"
