@@ -143,6 +143,34 @@ def pin(
 
 
 @app.command()
+def preview(
+    packages: Annotated[Optional[list[str]], typer.Argument(metavar="PACKAGE", help="Packages to update (with --all: none).")] = None,
+    to: Annotated[Optional[str], typer.Option("--to", help="First set the one named gem's Gemfile requirement to this (say '~> 8.0').")] = None,
+    everything: Annotated[bool, typer.Option("--all", help="A full update (bundle lock --update, poetry update --lock, uv lock --upgrade).")] = False,
+    pin_floated: Annotated[bool, typer.Option("--pin-floated", help="Pin what floats across a major and resolve again, until nothing does.")] = False,
+    write: Annotated[bool, typer.Option("--write", help="With --pin-floated: write the pins the resolver accepted to the real manifest.")] = False,
+    lockfile: Annotated[Optional[Path], typer.Option("--lockfile", "-l", help="The lockfile (default: the one here).")] = None,
+    fmt: FormatOpt = None,
+    fail_on: FailOnOpt = None,
+    timeout: Annotated[float, typer.Option("--timeout", help="Seconds each resolver run may take.")] = 300.0,
+    offline: Annotated[bool, typer.Option("--offline", help="No registry look-ups while reviewing the result.")] = False,
+    budget: BudgetOpt = 20.0,
+    debug: DebugOpt = False,
+) -> None:
+    """Before an upgrade: run the real resolver in a scratch copy and review what it would move.
+
+    The project's files are never touched (unless --write). Examples: `lockrisk preview rails --to '~> 8.0'`,
+    `lockrisk preview --all --pin-floated`.
+    """
+    from lockrisk.preview import PreviewOptions, run_preview
+
+    raise typer.Exit(run_preview(PreviewOptions(packages=tuple(packages or ()), to=to, all=everything,
+                                                pin_floated=pin_floated, write=write, lockfile=lockfile, fmt=fmt,
+                                                fail_on=fail_on, timeout=timeout, offline=offline,
+                                                budget=budget)))
+
+
+@app.command()
 def audit(
     lockfile: Annotated[Optional[str], typer.Argument(help="Lockfile (default: Gemfile.lock, poetry.lock or uv.lock here).")] = None,
     offline: Annotated[bool, typer.Option("--offline", help="Make no request: list the floor-only exposure only.")] = False,
