@@ -111,3 +111,52 @@ def test_resolver_failures_are_one_line_with_the_resolvers_message(cli, tmp_path
     missing = cli(["preview", "--all"], cwd=app)
     assert missing.code == 2 and "bundle is not installed" in missing.err
     assert cli(["preview"], cwd=app).code == 2  # nothing named, no --all
+
+
+def _uv() -> str | None:
+    import sys
+
+    found = shutil.which("uv")
+    beside = Path(sys.executable).parent / "uv"
+    return found or (str(beside) if beside.is_file() else None)
+
+
+def _wheel(folder: Path, name: str, version: str, requires: tuple[str, ...] = ()) -> None:
+    """A minimal pure-Python wheel: enough metadata for a resolver, no code to speak of."""
+    import zipfile
+
+    dist = f"{name}-{version}.dist-info"
+    files = {f"{name}/__init__.py": "",
+             f"{dist}/METADATA": f"Metadata-Version: 2.1\nName: {name}\nVersion: {version}\n"
+                                 + "".join(f"Requires-Dist: {r}\n" for r in requires),
+             f"{dist}/WHEEL": "Wheel-Version: 1.0\nGenerator: lockrisk-tests\nRoot-Is-Purelib: true\nTag: py3-none-any\n",
+             f"{dist}/RECORD": ""}
+    with zipfile.ZipFile(folder / f"{name}-{version}-py3-none-any.whl", "w") as archive:
+        for path, text in files.items():
+            archive.writestr(path, text)
+
+
+@pytest.mark.skipif(_uv() is None, reason="uv is not installed")
+def test_uv_resolves_a_full_update_in_a_scratch_copy(cli, tmp_path, monkeypatch) -> None:
+    uv = _uv()
+    links = tmp_path / "links"
+    links.mkdir()
+    _wheel(links, "alpha", "1.0.0", ("beta>=1.0",))
+    _wheel(links, "beta", "1.0.0")
+    app = tmp_path / "app"
+    app.mkdir()
+    (app / "pyproject.toml").write_text('[project]\nname = "app"\nversion = "0.1.0"\nrequires-python = ">=3.10"\n'
+                                        'dependencies = ["alpha>=1.0"]\n')
+    monkeypatch.setenv("PATH", f"{Path(uv).parent}:{__import__('os').environ['PATH']}")
+    for name, value in (("UV_NO_INDEX", "1"), ("UV_FIND_LINKS", str(links)), ("UV_NO_CACHE", "1"),
+                        ("UV_PYTHON_DOWNLOADS", "never")):
+        monkeypatch.setenv(name, value)  # the user's own uv configuration reaches the resolver
+    subprocess.run([uv, "lock"], cwd=app, check=True, capture_output=True, timeout=120)
+    _wheel(links, "beta", "2.0.0")
+    before = _snapshot(app)
+    result = cli(["preview", "--all", "-f", "json"], cwd=app)
+    assert result.code == 0, result.err
+    changes = {c["name"]: c for c in result.json()["changes"]}
+    assert (changes["beta"]["from"], changes["beta"]["to"]) == ("1.0.0", "2.0.0")
+    assert any("uv lock --upgrade" in n for n in result.json()["notes"])
+    assert _snapshot(app) == before
