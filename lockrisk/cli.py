@@ -152,6 +152,7 @@ def preview(
     lockfile: Annotated[Optional[Path], typer.Option("--lockfile", "-l", help="The lockfile (default: the one here).")] = None,
     fmt: FormatOpt = None,
     fail_on: FailOnOpt = None,
+    pin_at: Annotated[Optional[str], typer.Option("--pin-at", help="Pin findings at or above this severity (default high).")] = None,
     timeout: Annotated[float, typer.Option("--timeout", help="Seconds each resolver run may take.")] = 300.0,
     offline: Annotated[bool, typer.Option("--offline", help="No registry look-ups while reviewing the result.")] = False,
     budget: BudgetOpt = 20.0,
@@ -166,7 +167,7 @@ def preview(
 
     raise typer.Exit(run_preview(PreviewOptions(packages=tuple(packages or ()), to=to, all=everything,
                                                 pin_floated=pin_floated, write=write, lockfile=lockfile, fmt=fmt,
-                                                fail_on=fail_on, timeout=timeout, offline=offline,
+                                                fail_on=fail_on, pin_at=pin_at, timeout=timeout, offline=offline,
                                                 budget=budget)))
 
 

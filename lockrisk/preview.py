@@ -44,6 +44,7 @@ class PreviewOptions:
     lockfile: Path | None = None
     fmt: str | None = None
     fail_on: str | None = None
+    pin_at: str | None = None
     offline: bool = False
     budget: float = 20.0
     timeout: float = 300.0
@@ -172,6 +173,10 @@ def run_preview(options: PreviewOptions) -> int:
     from lockrisk.config import load_settings
 
     settings = load_settings(None, lock_path.parent, [str(lock_path)])
+    if options.pin_at:
+        from dataclasses import replace
+
+        settings = replace(settings, pin_at=check_severity(options.pin_at, "--pin-at"))
     lookups = None if is_offline(options.offline) else lookup_factory(settings, budget=options.budget)
     if options.to and ecosystem != "rubygems":
         raise ConfigError("--to rewrites a Gemfile requirement; for pyproject.toml change the requirement in "
