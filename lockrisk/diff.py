@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from lockrisk.registry.http import redact
+from lockrisk.redact import redact
 from lockrisk.model import Lockfile, Package
 from lockrisk.versions import scheme_for
 from lockrisk.versions.jump import Jump, classify

@@ -21,7 +21,7 @@ class Source:
     ref: str | None = None
 
     def describe(self) -> str:
-        from lockrisk.registry.http import redact  # credentials in a source URL are never shown
+        from lockrisk.redact import redact  # credentials in a source URL are never shown
 
         url = redact(self.url) if self.url else ""
         if self.kind == "registry":

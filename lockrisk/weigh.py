@@ -139,7 +139,7 @@ def match_breakage(finding: Finding, graph: Graph) -> tuple[Breakage, str | None
         return None
     ecosystem = graph.lockfile.ecosystem
     scheme = scheme_for(ecosystem)
-    for b in breakages():
+    for b in breakages(graph.lockfile.ecosystem):
         if b.ecosystem != ecosystem or b.package != change.key:
             continue
         if change.old is not None:

@@ -102,3 +102,21 @@ def test_output_file_is_written_whole(cli, tmp_path: Path) -> None:
     assert result.code == 0 and result.out == ""
     assert out.read_text().startswith("{") and out.read_text().endswith("}\n")
     assert [p.name for p in tmp_path.iterdir()] == ["report.json"]  # no temp file left behind
+
+
+def test_diff_to_json_imports_neither_pydantic_nor_requests_nor_rich(tmp_path) -> None:
+    """Start-up stays lean: the command line framework's heavy extras and the HTTP and terminal libraries
+    load only where a command needs them."""
+    import subprocess
+    import sys
+
+    from conftest import fixture
+
+    probe = ("import sys\nfrom lockrisk.cli import main\n"
+             "try:\n    main(sys.argv[1:])\nexcept SystemExit:\n    pass\n"
+             "print(sorted(m for m in ('pydantic', 'requests', 'rich') if m in sys.modules))")
+    proc = subprocess.run([sys.executable, "-c", probe, "diff", str(fixture("rubygems", "incident", "before", "Gemfile.lock")),
+                           str(fixture("rubygems", "incident", "after", "Gemfile.lock")), "-f", "json", "--offline",
+                           "-o", str(tmp_path / "r.json")], capture_output=True, text=True, timeout=60)
+    assert proc.stdout.strip().splitlines()[-1] == "[]", proc.stdout + proc.stderr
+    assert (tmp_path / "r.json").is_file()

@@ -78,7 +78,8 @@ def tiers(ecosystem: str) -> dict[str, TierEntry]:
 
 
 @functools.lru_cache(maxsize=None)
-def breakages() -> tuple[Breakage, ...]:
+def breakages(ecosystem: str | None = None) -> tuple[Breakage, ...]:
+    """The catalogued breakages (of one ecosystem: only its version rules are loaded to check them)."""
     from lockrisk.versions import scheme_for
 
     doc = _read("breakages.toml")
@@ -94,6 +95,8 @@ def breakages() -> tuple[Breakage, ...]:
             raise CatalogueError(f"{where}: dependent and dependent_versions go together", path="breakages.toml")
         if raw["ecosystem"] not in ECOSYSTEMS:
             raise CatalogueError(f"{where}.ecosystem: unknown {raw['ecosystem']!r}", path="breakages.toml")
+        if ecosystem is not None and raw["ecosystem"] != ecosystem:
+            continue
         if not raw["source"].startswith("https://"):
             raise CatalogueError(f"{where}.source: expected an https link", path="breakages.toml")
         scheme = scheme_for(raw["ecosystem"])

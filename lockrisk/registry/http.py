@@ -17,7 +17,6 @@ import functools
 import hashlib
 import json
 import os
-import re
 import socket
 import threading
 import time
@@ -29,6 +28,7 @@ from urllib.parse import urljoin, urlsplit, urlunsplit
 
 from lockrisk import __version__
 from lockrisk.errors import RegistryError
+from lockrisk.redact import redact, redact_text  # noqa: F401  (re-exported: the registry modules use them)
 
 RETRIES = 3
 MAX_BYTES = 32 * 1024 * 1024  # decoded body size cap
@@ -37,24 +37,7 @@ CHUNK = 64 * 1024  # read at most this much at a time
 PIECE = 1024 * 1024  # decompress at most this much at a time
 REDIRECT_CODES = (301, 302, 303, 307, 308)
 DEFAULT_PORTS = {"http": 80, "https": 443}
-_USERINFO = re.compile(r"([A-Za-z][A-Za-z0-9+.\-]*://)[^/\s?#]*@")
 _watched = threading.local()  # the deadline of the request this thread is making (see _WatchedAdapter)
-
-
-def redact_text(text: str) -> str:
-    """Free text with every `scheme://user:pass@` rewritten to `scheme://`."""
-    return _USERINFO.sub(r"\1", text)
-
-
-def redact(url: str) -> str:
-    """A URL safe to print: credentials removed."""
-    try:
-        parts = urlsplit(url)
-    except ValueError:
-        return redact_text(url)
-    if "@" in parts.netloc:
-        parts = parts._replace(netloc=parts.netloc.rpartition("@")[2])
-    return redact_text(urlunsplit(parts))
 
 
 def default_cache_dir() -> Path:

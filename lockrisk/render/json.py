@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from lockrisk.registry.http import redact
+from lockrisk.redact import redact
 from lockrisk.analyse import Finding
 from lockrisk.report import Report
 
