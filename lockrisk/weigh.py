@@ -85,6 +85,9 @@ def group_tier(group: str) -> str | None:
     return None
 
 
+UPWARD_LIMIT = 5000  # packages one finding's walk up to its group roots may visit
+
+
 class Reachability:
     """Which packages run in production, from the manifest groups of the direct requirements."""
 
@@ -105,6 +108,27 @@ class Reachability:
         self.roots_by_tier = other_roots
         self.root_groups = {req.key: req.groups for req in lockfile.direct}
         self.packages = lockfile.packages
+        self.graph = graph
+
+    def roots_reaching(self, key: str, tier: str, limit: int = UPWARD_LIMIT) -> list[str]:
+        """The direct requirements of `tier` that reach `key`, nearest first: one bounded walk up the
+        dependents (a search down from every root, for every finding, cost the square of the graph)."""
+        roots = set(self.roots_by_tier.get(tier, ()))
+        found: list[str] = [key] if key in roots else []
+        seen = {key}
+        level = [key]
+        while level and len(seen) < limit:
+            upper: list[str] = []
+            for k in level:
+                for edge in self.graph.dependents(k):
+                    parent = edge.parent.key
+                    if parent not in seen:
+                        seen.add(parent)
+                        upper.append(parent)
+                        if parent in roots:
+                            found.append(parent)
+            level = upper
+        return found
 
     def non_runtime_tier(self, key: str) -> str | None:
         """The tier implied by groups when `key` is reachable only from non-runtime groups."""
@@ -173,7 +197,7 @@ def _tier(finding: Finding, graph: Graph, reach: Reachability, settings) -> tupl
     only_tier = reach.non_runtime_tier(key)
     entry = catalogue.get(key)
     if only_tier is not None:
-        roots = [r for r in reach.roots_by_tier.get(only_tier, []) if key in graph.reachable_from([r])]
+        roots = reach.roots_reaching(key, only_tier)
         package = graph.packages.get(key)
         via = [g for r in roots for g in reach.root_groups.get(r, ())] or list(package.groups if package else ())
         groups = tuple(dict.fromkeys(g for g in via if group_tier(g) is not None))

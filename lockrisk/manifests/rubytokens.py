@@ -17,6 +17,7 @@ ParseError with the line, so a caller refuses rather than guesses.
 from __future__ import annotations
 
 import bisect
+import functools
 import re
 from dataclasses import dataclass, field
 
@@ -912,9 +913,13 @@ class _Walker:
         self.statement = []
 
 
+@functools.lru_cache(maxsize=8)
 def read_gemfile(text: str) -> Gemfile:
     """Every `gem` call and top-level statement of a Gemfile, read as far as it reads as Ruby: `problem` names the
-    first thing that does not (nothing after it counts as code), or is None."""
+    first thing that does not (nothing after it counts as code), or is None.
+
+    Pins for hundreds of findings are planned against one Gemfile: it is read once (callers never change the
+    result)."""
     lexed = tokenize(text)
     walker = _Walker(lexed)
     walker.run()
