@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 import sys
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from lockrisk.errors import ConfigError, LockriskError
@@ -197,8 +197,6 @@ def _pairs(paths: list[str], base: str | None, head: str | None, cwd: Path):
 
 def run_pin(options: PinOptions) -> int:
     """Print, diff or write the suggested pins; with --check, find pins whose removal condition holds."""
-    from dataclasses import replace
-
     from lockrisk.config import load_settings
     from lockrisk.pipeline import build_report
 
@@ -274,7 +272,7 @@ def _apply_pins(pairs, pins, *, write: bool) -> int:
         edited = text
         written = []
         for p in file_pins:  # each planned on the text the previous pins produced, so they compose
-            plan = plan_pin(edited, label, p.request)
+            plan = plan_pin(edited, label, replace(p.request, read_back=True))
             if plan.status in ("insert", "edit") and plan.edit is not None:
                 edited = apply_edit(edited, plan.edit)
                 written.append(p)
@@ -369,7 +367,6 @@ class AuditOptions:
 
 def add_alternative(finding, lookup, lockfile):
     """Ask the registry whether a newer dependent release settles a floated major."""
-    from dataclasses import replace
 
     f = finding
     if (f.registry is None or f.direct or f.forced or f.change.jump.kind != "major" or f.change.old is None

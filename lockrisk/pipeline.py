@@ -171,6 +171,9 @@ def look_up(findings: list[Finding], graph: Graph, lookup) -> list[Finding]:
     return [replace(f, registry=facts[f.key]) if f.key in facts else f for f in findings]
 
 
+READ_BACK_LIMIT = 50
+
+
 def attach_pins(findings: list[Finding], pair: LockfilePair, pin_at: str) -> list[Finding]:
     """A pin suggestion under every floated finding at or above `pin_at`."""
     from dataclasses import replace
@@ -184,11 +187,15 @@ def attach_pins(findings: list[Finding], pair: LockfilePair, pin_at: str) -> lis
         except UnicodeDecodeError:
             text = None
     out = []
+    planned = 0
     for f in findings:
         if wants_pin(f, pin_at):
+            # each suggestion's edit is read back for the first READ_BACK_LIMIT pins; every pin is read back
+            # before it is written, so a large manifest with hundreds of pins costs no square
             pin = suggest_pin(f, manifest_path=pair.manifest_label or manifest_name(pair.new), manifest_text=text,
                               tool_version=pair.new.tool_version, ecosystem=pair.new.ecosystem,
-                              lock_kind=pair.new.kind)
+                              lock_kind=pair.new.kind, read_back=planned < READ_BACK_LIMIT)
+            planned += 1
             f = replace(f, pin=pin)
         out.append(f)
     return out

@@ -19,7 +19,7 @@ import sys
 import tempfile
 import threading
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from lockrisk.errors import ConfigError, LockriskError
@@ -174,8 +174,6 @@ def run_preview(options: PreviewOptions) -> int:
 
     settings = load_settings(None, lock_path.parent, [str(lock_path)])
     if options.pin_at:
-        from dataclasses import replace
-
         settings = replace(settings, pin_at=check_severity(options.pin_at, "--pin-at"))
     lookups = None if is_offline(options.offline) else lookup_factory(settings, budget=options.budget)
     if options.to and ecosystem != "rubygems":
@@ -208,7 +206,7 @@ def run_preview(options: PreviewOptions) -> int:
                 break
             text = scratch_manifest.read_text(encoding="utf-8")
             for pin in floated:
-                plan = plan_pin(text, manifest, pin.request)
+                plan = plan_pin(text, manifest, replace(pin.request, read_back=True))
                 if plan.edit is not None and plan.status in ("insert", "edit"):
                     text = apply_edit(text, plan.edit)
                     applied.append(pin)
@@ -236,7 +234,7 @@ def _write_pins(path: Path, label: str, pins: list) -> None:
     text = original.decode("utf-8")
     edited = text
     for pin in pins:
-        plan = plan_pin(edited, label, pin.request)
+        plan = plan_pin(edited, label, replace(pin.request, read_back=True))
         if plan.edit is not None and plan.status in ("insert", "edit"):
             edited = apply_edit(edited, plan.edit)
     if edited != text:

@@ -177,7 +177,7 @@ def _comment(f: Finding, ceiling: str, condition: str, remove_sentence: str) -> 
 
 
 def suggest_pin(f: Finding, *, manifest_path: str, manifest_text: str | None, tool_version: str | None = None,
-                ecosystem: str, lock_kind: str = "") -> PinSuggestion:
+                ecosystem: str, lock_kind: str = "", read_back: bool = True) -> PinSuggestion:
     from lockrisk.edit import PinRequest, plan_pin
 
     scheme = scheme_for(ecosystem)
@@ -197,7 +197,8 @@ def suggest_pin(f: Finding, *, manifest_path: str, manifest_text: str | None, to
 
     groups = f.assessment.groups if f.assessment is not None else ()
     request = PinRequest(ecosystem=ecosystem, lock_kind=lock_kind, name=f.name, key=f.key, old=old, new=new,
-                         comment=_comment(f, ceiling, condition, remove_sentence), groups=groups, markers=f.markers)
+                         comment=_comment(f, ceiling, condition, remove_sentence), groups=groups, markers=f.markers,
+                         read_back=read_back)
     notes: list[str] = []
     if f.unrecorded:
         notes.append(f"the lockfile does not record which {f.name} versions {', '.join(f.unrecorded)} accept: "

@@ -39,6 +39,7 @@ class PinRequest:
     comment: tuple[str, ...]
     groups: tuple[str, ...] = ()  # non-runtime manifest groups the package is reached through
     markers: str | None = None  # environment markers the package is installed under
+    read_back: bool = True  # read the edited manifest back to check the plan (always done before writing)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -159,7 +159,7 @@ def _in_place(text: str, gemfile: Gemfile, split: _Lines, request: PinRequest, c
         comment = comment_block(request.comment, split.indent(first_line))
         inserts = ((first_line, comment),)
     edit = ManifestEdit(replaces=tuple(replaces), inserts=inserts)
-    problem = _check(text, gemfile, edit, request.name, wanted, top_level_new=False)
+    problem = _check(text, gemfile, edit, request.name, wanted, top_level_new=False) if request.read_back else ""
     if problem:
         return _manual(ceiling, first_line + 1, problem)
     edited = dict(replaces)
@@ -242,7 +242,8 @@ def _new_line(text: str, gemfile: Gemfile, split: _Lines, request: PinRequest) -
     index = split.starting_at(chosen)
     body = comment_block(request.comment, "") + _gem_call(request.name, ceiling, request.groups, quote) + "\n"
     edit = ManifestEdit(inserts=((index, "\n" + body),))
-    problem = _check(text, gemfile, edit, request.name, [(ceiling,)], top_level_new=True)
+    problem = (_check(text, gemfile, edit, request.name, [(ceiling,)], top_level_new=True)
+               if request.read_back else "")
     if problem:
         return _manual(ceiling, index + 1, problem)
     return PinPlan(status="insert", requirement=ceiling, line=index + 2, text=body, edit=edit)

@@ -10,6 +10,9 @@ from lockrisk.analyse import Finding
 from lockrisk.report import Report
 
 
+COMPACT_ABOVE = 500  # findings; a report this large is read by programs, not people
+
+
 def _source(package) -> dict[str, Any] | None:
     if package is None:
         return None
@@ -90,4 +93,10 @@ def report_to_dict(report: Report) -> dict[str, Any]:
 
 
 def render_json(report: Report) -> str:
-    return json.dumps(report_to_dict(report), indent=2, ensure_ascii=False) + "\n"
+    import sys
+
+    doc = report_to_dict(report)
+    if len(report.findings) <= COMPACT_ABOVE or sys.stdout.isatty():
+        return json.dumps(doc, indent=2, ensure_ascii=False) + "\n"
+    # large reports: compact, which Python encodes in C (indented output takes its slow path)
+    return json.dumps(doc, separators=(",", ":"), ensure_ascii=False) + "\n"

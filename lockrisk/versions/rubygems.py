@@ -94,7 +94,7 @@ class GemVersion:
         return self.text
 
 
-@functools.lru_cache(maxsize=4096)
+@functools.lru_cache(maxsize=1 << 17)  # a version object per distinct version in the largest lockfiles
 def gem_version(text: str) -> GemVersion:
     return GemVersion(text)
 
@@ -150,6 +150,12 @@ def _satisfies(v: GemVersion, op: str, r: GemVersion) -> bool:
     raise VersionError(f"unknown requirement operator {op!r}")
 
 
+@functools.lru_cache(maxsize=8192)
+def _requirement(text: str) -> GemRequirement:
+    """Requirements repeat across a lockfile (">= 0" thousands of times): each is parsed once."""
+    return GemRequirement(text)
+
+
 class RubyGemsScheme:
     name = "rubygems"
     any_version = ">= 0"
@@ -159,7 +165,7 @@ class RubyGemsScheme:
         return ParsedVersion(text=text, release=v.release_segments, prerelease=v.prerelease, sort_key=_SortKey(v))
 
     def constraint(self, text: str) -> GemRequirement:
-        return GemRequirement(text)
+        return _requirement(text)
 
     def ceiling_for(self, version: str) -> str:
         rel = gem_version(version).release_segments or (0,)
