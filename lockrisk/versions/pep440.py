@@ -108,7 +108,7 @@ def _clause_specifiers(op: str | None, ver: str) -> list[str]:
 class PoetryConstraint:
     """A union of PEP 440 specifier sets parsed from Poetry or PEP 440 syntax."""
 
-    __slots__ = ("text", "alternatives")
+    __slots__ = ("text", "alternatives", "_admitted")
 
     def __init__(self, text: str) -> None:
         self.text = text.strip()
@@ -131,8 +131,17 @@ class PoetryConstraint:
             except InvalidSpecifier:
                 raise VersionError(f"{self.text!r} is not a valid version constraint") from None
         self.alternatives = tuple(alternatives)
+        self._admitted: dict[str, bool] = {}
 
     def admits(self, version: str) -> bool:
+        known = self._admitted.get(version)
+        if known is None:
+            if len(self._admitted) > 4096:
+                self._admitted.clear()
+            known = self._admitted[version] = self._admits(version)
+        return known
+
+    def _admits(self, version: str) -> bool:
         v = pep440_version(version)
         if v is None:
             return self._admits_legacy(version)
