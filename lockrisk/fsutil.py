@@ -8,36 +8,28 @@ lost; on any refusal the temp file is removed and the file is left as it was.
 from __future__ import annotations
 
 import os
-import stat
 import tempfile
 from pathlib import Path
 from typing import Callable
 
 from lockrisk.errors import EditError
 
-_KINDS = ((stat.S_ISDIR, "a directory"), (stat.S_ISFIFO, "a FIFO"), (stat.S_ISCHR, "a character device"),
-          (stat.S_ISBLK, "a block device"), (stat.S_ISSOCK, "a socket"))
-
-
-def _kind(mode: int) -> str:
-    return next((name for test, name in _KINDS if test(mode)), "not a regular file")
-
-
 def read_regular(path: Path, shown: str | None = None) -> bytes:
-    """The bytes of `path` (symlinks followed), refusing FIFOs, devices and directories without reading them.
+    """The bytes of `path` (symlinks followed), refusing FIFOs, devices, directories and oversized files
+    without reading them (the one input reader, `lockrisk.inputs`, with the edit's wording).
 
-    Raises FileNotFoundError when it is missing, EditError when it is not a regular file."""
+    Raises FileNotFoundError when it is missing, EditError when it cannot be read as a regular file."""
+    from lockrisk.errors import ParseError
+    from lockrisk.inputs import read_regular as read_input
+
     label = shown or str(path)
-    mode = os.stat(path).st_mode
-    if not stat.S_ISREG(mode):
-        raise EditError(f"is {_kind(mode)}, not a regular file; nothing written", path=label)
-    # O_NONBLOCK: a file swapped for a FIFO after the stat above cannot make the open wait for a writer
-    fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0))
-    with os.fdopen(fd, "rb") as fh:
-        mode = os.fstat(fh.fileno()).st_mode
-        if not stat.S_ISREG(mode):
-            raise EditError(f"is {_kind(mode)}, not a regular file; nothing written", path=label)
-        return fh.read()
+    try:
+        data = read_input(path, label=label)
+    except ParseError as exc:
+        raise EditError(f"{exc.message}; nothing written", path=label) from None
+    if data is None:
+        raise FileNotFoundError(path)
+    return data
 
 
 def atomic_write(path: Path, data: str | bytes, *, expect: bytes | None = None,
