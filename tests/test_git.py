@@ -108,3 +108,49 @@ def test_diff_against_a_base_reads_settings_from_the_base_unless_told_otherwise(
     assert not ignored or ignored[0]["severity"] != "critical"
     bad = cli(["diff", "--base", base, "--trusted-config", "pr"])
     assert bad.code == 2 and "not base or head" in bad.err
+
+
+def test_a_monorepo_reads_its_lockfiles_through_one_git_process(cli, tmp_path, monkeypatch) -> None:
+    """Twenty changed lockfiles: the number of git processes does not grow with them (one cat-file --batch)."""
+    import shutil
+    import subprocess
+
+    from conftest import fixture
+    from test_ci import git as commit_git
+
+    from lockrisk import gitsource
+
+    repo = tmp_path / "mono"
+    repo.mkdir()
+    commit_git(repo, "init", "-q", "-b", "main")
+    for side in ("before", "after"):
+        for i in range(20):
+            (repo / f"svc{i}").mkdir(exist_ok=True)
+            for name in ("Gemfile", "Gemfile.lock"):
+                shutil.copy(fixture("rubygems", "incident", side, name), repo / f"svc{i}" / name)
+        commit_git(repo, "add", "-A")
+        commit_git(repo, "commit", "-qm", side)
+    started = []
+    real_run, real_popen = subprocess.run, subprocess.Popen
+
+    def run(args, *a, **k):
+        if args and args[0] == "git":
+            started.append(args[1])
+        return real_run(args, *a, **k)
+
+    class Popen(real_popen):
+        def __init__(self, args, *a, **k):
+            if args and args[0] == "git":
+                started.append(args[1])
+            super().__init__(args, *a, **k)
+
+    monkeypatch.setattr(gitsource.subprocess, "run", run)
+    monkeypatch.setattr(gitsource.subprocess, "Popen", Popen)
+    monkeypatch.chdir(repo)
+    result = cli(["diff", "--base", "HEAD~1", "--head", "HEAD", "-f", "json", "--fail-on", "none"])
+    assert result.code == 0, result.err
+    assert len(result.json()["lockfiles"]) == 20
+    # one batch reader for the lockfiles and one for the base revision's settings; the rest is a fixed
+    # handful of rev-parse and diff calls (git show per file used to start 80 processes here)
+    assert started.count("cat-file") <= 2 and "show" not in started, started
+    assert len(started) < 20, started
