@@ -54,7 +54,7 @@ def atomic_write(path: Path, data: str | bytes, *, expect: bytes | None = None,
         if check is not None:
             check(Path(tmp))
         if expect is not None:
-            _still(path, expect, shown or str(path))
+            still_holds(path, expect, shown or str(path), when="while the edit was being written")
         os.replace(tmp, path)
     except BaseException:
         try:
@@ -64,11 +64,11 @@ def atomic_write(path: Path, data: str | bytes, *, expect: bytes | None = None,
         raise
 
 
-def _still(path: Path, expect: bytes, shown: str) -> None:
-    """Refuse unless `path` still holds `expect` (the last look before the rename)."""
+def still_holds(path: Path, expect: bytes, shown: str, *, when: str) -> None:
+    """Refuse (EditError) unless `path` still holds `expect`; `when` says when it could have vanished."""
     try:
         current = read_regular(path, shown)
     except FileNotFoundError:
-        raise EditError("disappeared while the edit was being written; nothing written", path=shown) from None
+        raise EditError(f"disappeared {when}; nothing written", path=shown) from None
     if current != expect:
         raise EditError("changed since it was read; nothing written (run lockrisk pin again)", path=shown)

@@ -110,16 +110,11 @@ def write_if_unchanged(path: Path, original: bytes, new_text: str) -> None:
     directory; a link out of it, a FIFO, a device or a directory is refused without being read. A Gemfile
     must still parse (`ruby -c` on the temp file when ruby is on PATH, else the Ruby tokenizer's check),
     and the file is compared once more just before the rename, so a save made meanwhile is never lost."""
-    from lockrisk.fsutil import atomic_write, read_regular
+    from lockrisk.fsutil import atomic_write, still_holds
 
     shown = str(path)
     target = edit_target(path)
-    try:
-        current = read_regular(target, shown)
-    except FileNotFoundError:
-        raise EditError("disappeared since it was read; nothing written", path=shown) from None
-    if current != original:
-        raise EditError("changed since it was read; nothing written (run lockrisk pin again)", path=shown)
+    still_holds(target, original, shown, when="since it was read")
     ruby = not path.name.endswith(".toml")  # Gemfile, gems.rb
 
     def check(temp: Path) -> None:
