@@ -518,10 +518,7 @@ def _new_entry(layout: Layout, request: PinRequest, quote: str, paren: bool) -> 
         if table is None and group == "dev":
             table = layout.table("tool.poetry.dev-dependencies")
         if table is not None:
-            line = _table_line(request, ceiling)
-            if line is None:
-                return refused
-            return _after_table(layout, table, comment_block(request.comment, "") + line, ceiling)
+            return _table_entry(layout, table, request, ceiling, refused)
     kv = layout.value("project.dependencies")
     if kv is not None and kv.kind == "array":
         entry = _entry(request, quote, paren)
@@ -530,13 +527,18 @@ def _new_entry(layout: Layout, request: PinRequest, quote: str, paren: bool) -> 
         return _array_insertion(layout, kv, request, f"{quote}{entry}{quote}", ceiling)
     table = layout.table("tool.poetry.dependencies")
     if table is not None:
-        line = _table_line(request, ceiling)
-        if line is None:
-            return refused
-        return _after_table(layout, table, comment_block(request.comment, "") + line, ceiling)
+        return _table_entry(layout, table, request, ceiling, refused)
     return PinPlan(status="manual", requirement=ceiling,
                    reason="pyproject.toml has no dependency list to add it to ([project] dependencies or a "
                           "[tool.poetry.dependencies] table)")
+
+
+def _table_entry(layout: Layout, table: Table, request: PinRequest, ceiling: str, refused: PinPlan) -> PinPlan:
+    """A new `name = "..."` line, with its comment, at the end of a Poetry dependency table."""
+    line = _table_line(request, ceiling)
+    if line is None:
+        return refused
+    return _after_table(layout, table, comment_block(request.comment, "") + line, ceiling)
 
 
 def _table_line(request: PinRequest, ceiling: str) -> str | None:

@@ -714,22 +714,23 @@ class _Walker:
             return True
         return self.stack[-1].kind not in ("(", "[", "{")
 
+    def end_statement(self, i: int) -> None:
+        """A newline or `;` that ends a statement: it ends an unparenthesised gem call at this depth too."""
+        builder = self.builder
+        if builder is not None and not builder.parenthesised and len(self.stack) == builder.base:
+            self.end_call(self.prev_sig(i).end)
+        if not self.stack:
+            self.close_statement()
+        self.at_start = True
+
     def step(self, i: int, tok: Token) -> int:
         builder = self.builder
         if tok.kind == "newline":
             if self.newline_ends() and not self.continues(i):
-                if builder is not None and not builder.parenthesised and len(self.stack) == builder.base:
-                    self.end_call(self.prev_sig(i).end)
-                if not self.stack:
-                    self.close_statement()
-                self.at_start = True
+                self.end_statement(i)
             return i + 1
         if tok.kind == "op" and tok.value == ";" and self.newline_ends():
-            if builder is not None and not builder.parenthesised and len(self.stack) == builder.base:
-                self.end_call(self.prev_sig(i).end)
-            if not self.stack:
-                self.close_statement()
-            self.at_start = True
+            self.end_statement(i)
             return i + 1
         self.open_statement(tok)
         prev = self.prev_sig(i)
