@@ -152,7 +152,7 @@ def run_preview(options: PreviewOptions) -> int:
     from lockrisk.commands import check_severity, choose_format, emit, exit_status, find_lockfile
     from lockrisk.edit import apply_edit, plan_pin
     from lockrisk.parsers import ecosystem_of, manifest_name
-    from lockrisk.pipeline import LockfilePair, build_report, pair_from_files
+    from lockrisk.pipeline import build_report, pair_from_files
     from lockrisk.render.escape import plain
 
     cwd = options.cwd or Path.cwd()
@@ -191,14 +191,14 @@ def run_preview(options: PreviewOptions) -> int:
         report = None
         for round_number in range(1, MAX_ROUNDS + 1):
             targets = options.packages + tuple(p.name for p in applied)
-            for command in resolver_commands(ecosystem, lock_path.name, targets, options.all):
+            commands = resolver_commands(ecosystem, lock_path.name, targets, options.all)
+            for command in commands:
                 run_resolver(command, scratch, options.timeout)
             pair = pair_from_files(lock_path, scratch / lock_path.name, str(lock_path),
                                    f"{lock_path.name} (after {'a full update' if options.all else ' '.join(options.packages)})")
-            pair = LockfilePair(path=pair.path, old=pair.old, new=pair.new, base=pair.base, head=pair.head,
-                                manifest_label=manifest, manifest_bytes=scratch_manifest.read_bytes(),
-                                manifest_file=scratch_manifest)
-            ran = " && ".join(" ".join(c) for c in resolver_commands(ecosystem, lock_path.name, targets, options.all))
+            pair = replace(pair, manifest_label=manifest, manifest_bytes=scratch_manifest.read_bytes(),
+                           manifest_file=scratch_manifest)
+            ran = " && ".join(" ".join(c) for c in commands)
             report = build_report("preview", [pair], [f"previewed in a scratch copy: {ran}", *settings.notes],
                                   settings=settings, lookups=lookups)
             floated = [f.pin for f in report.findings if f.pin is not None and f.pin.writable]
@@ -219,24 +219,13 @@ def run_preview(options: PreviewOptions) -> int:
         if applied:
             print(f"lockrisk: the resolver accepts these pins together: "
                   f"{'; '.join(plain(p.requirement_line()) for p in applied)}", file=sys.stderr)
-            if options.write:
-                _write_pins(lock_path.parent / manifest, manifest, applied)
+            if options.write:  # planned again against the real manifest, as `pin --write` writes them
+                from lockrisk.commands import _apply_pins
+                from lockrisk.inputs import read_regular
+
+                real = lock_path.parent / manifest
+                target = replace(pair, manifest_bytes=read_regular(real, label=manifest), manifest_file=real)
+                written = _apply_pins([target], applied, write=True)
+                return max(written, exit_status(report, fail_on))
     return exit_status(report, fail_on)
 
-
-def _write_pins(path: Path, label: str, pins: list) -> None:
-    """The pins the scratch resolve accepted, written to the real manifest (atomic, idempotent)."""
-    from lockrisk.edit import apply_edit, plan_pin, write_if_unchanged
-    from lockrisk.inputs import read_regular
-    from lockrisk.render.escape import plain
-
-    original = read_regular(path, label=label) or b""
-    text = original.decode("utf-8")
-    edited = text
-    for pin in pins:
-        plan = plan_pin(edited, label, replace(pin.request, read_back=True))
-        if plan.edit is not None and plan.status in ("insert", "edit"):
-            edited = apply_edit(edited, plan.edit)
-    if edited != text:
-        write_if_unchanged(path, original, edited)
-        print(f"lockrisk: wrote {len(pins)} pin{'s' if len(pins) != 1 else ''} to {plain(label)}", file=sys.stderr)
