@@ -35,9 +35,9 @@ class LockfilePair:
 
 def shown_path(path: str) -> str:
     """A path as reports show it: bytes that are not UTF-8 (kept by surrogateescape) become `\\xNN`."""
-    if not any("\udc80" <= ch <= "\udcff" for ch in path):
-        return path
-    return "".join(f"\\x{ord(ch) - 0xDC00:02x}" if "\udc80" <= ch <= "\udcff" else ch for ch in path)
+    from lockrisk.render.escape import undecoded_bytes
+
+    return undecoded_bytes(path)
 
 
 def pair_from_files(old: Path, new: Path, old_label: str | None = None, new_label: str | None = None) -> LockfilePair:

@@ -19,9 +19,17 @@ _SHA = re.compile(r"(?i)(?<![0-9a-z])[0-9a-f]{7,64}(?![0-9a-z])")
 JOINER = "\u2060"  # word joiner: invisible, and GitHub no longer sees a mention, a reference or a commit
 
 
+_UNDECODED = re.compile("[\udc80-\udcff]")  # a byte of a file name that is not UTF-8 (surrogateescape)
+
+
+def undecoded_bytes(text: str) -> str:
+    """Text with the bytes surrogateescape kept (from a file name that is not UTF-8) shown as `\\xNN`."""
+    return _UNDECODED.sub(_escape_char, text)
+
+
 def _escape_char(match: re.Match[str]) -> str:
     code = ord(match.group(0))
-    if 0xDC80 <= code <= 0xDCFF:  # a byte of a file name that is not UTF-8 (surrogateescape)
+    if 0xDC80 <= code <= 0xDCFF:
         return f"\\x{code - 0xDC00:02x}"
     return f"\\x{code:02x}" if code < 0x100 else (f"\\u{code:04x}" if code < 0x10000 else f"\\U{code:08x}")
 
