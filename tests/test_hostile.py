@@ -230,23 +230,28 @@ def test_sarif_locations_are_uri_references_for_any_path(tmp_path: Path) -> None
     assert uris == ["a%20b%25c%23d%3Fe%0Ax/poetry.lock"]
 
 
+def _make_special(path: Path, kind: str) -> None:
+    """Replace `path` with a FIFO, a link to /dev/zero or a directory."""
+    import os
+
+    path.unlink()
+    if kind == "fifo":
+        os.mkfifo(path)
+    elif kind == "zero":
+        path.symlink_to("/dev/zero")
+    else:
+        path.mkdir()
+
+
 @pytest.mark.parametrize("kind", ["fifo", "zero", "directory"])
 def test_special_files_are_refused_not_read(cli, tmp_path: Path, kind: str) -> None:
     """A FIFO used to hang forever and a link to /dev/zero to grow without bound: both are refused at once."""
-    import os
     import shutil
     import time
 
     case = tmp_path / "case"
     shutil.copytree(fixture("rubygems", "puma-floats"), case)
-    target = case / "after" / "Gemfile"
-    target.unlink()
-    if kind == "fifo":
-        os.mkfifo(target)
-    elif kind == "zero":
-        target.symlink_to("/dev/zero")
-    else:
-        target.mkdir()
+    _make_special(case / "after" / "Gemfile", kind)
     started = time.monotonic()
     for args in (["diff", case / "before" / "Gemfile.lock", case / "after" / "Gemfile.lock"],
                  ["pin", case / "before" / "Gemfile.lock", case / "after" / "Gemfile.lock", "--patch"]):
@@ -255,13 +260,7 @@ def test_special_files_are_refused_not_read(cli, tmp_path: Path, kind: str) -> N
         if result.code == 2:
             assert result.err.count("\n") == 1 and "Gemfile" in result.err, result.err
     lock = case / "after" / "Gemfile.lock"
-    lock.unlink()
-    if kind == "fifo":
-        os.mkfifo(lock)
-    elif kind == "zero":
-        lock.symlink_to("/dev/zero")
-    else:
-        lock.mkdir()
+    _make_special(lock, kind)
     result = cli(["diff", case / "before" / "Gemfile.lock", lock])
     assert result.code == 2 and result.err.startswith("lockrisk: error: ") and "Gemfile.lock" in result.err
     assert result.err.count("\n") == 1

@@ -201,17 +201,22 @@ def assert_no_secret_cached(cache: Path) -> None:
 # -- size ------------------------------------------------------------------------------------------
 
 
+def failure_and_peak(call: Callable) -> tuple[RegistryError, int]:
+    """`failure(call, within=10)` and the most memory Python held while it ran."""
+    tracemalloc.start()
+    try:
+        err = failure(call, within=10)
+        return err, tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+
+
 def test_a_gzip_bomb_stops_at_the_cap_without_decoding_it_all(registry, cache) -> None:
     bomb = gzip_bomb(200 * MB)
     assert len(bomb) < 1 * MB
     registry.routes["/simple/alpha/"] = serve_bomb(bomb)
     http = client(cache)
-    tracemalloc.start()
-    try:
-        err = failure(lambda: PyPIClient(http, registry.url("/simple")).releases("alpha"), within=10)
-        peak = tracemalloc.get_traced_memory()[1]
-    finally:
-        tracemalloc.stop()
+    err, peak = failure_and_peak(lambda: PyPIClient(http, registry.url("/simple")).releases("alpha"))
     assert f"response larger than {MAX_BYTES // MB} MB" in err.message
     assert peak < MAX_BYTES + 16 * MB, f"peak {peak / MB:.0f} MB"
     assert registry.hits["/simple/alpha/"] == 1 and cache_files(cache) == []
@@ -229,12 +234,7 @@ def test_a_small_cap_is_a_constructor_argument(registry, cache) -> None:
 def test_a_100_mb_body_is_cut_off_at_the_cap(registry, cache, declared: bool) -> None:
     registry.routes["/simple/alpha/"] = serve_endless(100 * MB, declared=declared)
     http = client(cache)
-    tracemalloc.start()
-    try:
-        err = failure(lambda: PyPIClient(http, registry.url("/simple")).releases("alpha"), within=10)
-        peak = tracemalloc.get_traced_memory()[1]
-    finally:
-        tracemalloc.stop()
+    err, peak = failure_and_peak(lambda: PyPIClient(http, registry.url("/simple")).releases("alpha"))
     assert "response larger than 32 MB" in err.message
     assert peak < MAX_BYTES + 16 * MB, f"peak {peak / MB:.0f} MB"
     registry.stop.set()
