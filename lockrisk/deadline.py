@@ -15,7 +15,8 @@ from lockrisk.errors import LockriskError
 
 DEFAULT_SECONDS = 300.0  # far below the six hours a GitHub-hosted job may run
 
-_end: float | None = None
+_end: float | None = None  # monotonic time the run must stop by
+_seconds = 0.0  # the deadline as given, for the message
 
 
 class DeadlineExceeded(LockriskError):
@@ -25,9 +26,6 @@ class DeadlineExceeded(LockriskError):
 def _ring(signum, frame) -> None:
     raise DeadlineExceeded(f"stopped at the {_seconds:g} s deadline (--deadline, LOCKRISK_DEADLINE); "
                            "nothing was written after that point")
-
-
-_seconds = 0.0
 
 
 def start(seconds: float | None) -> None:

@@ -78,7 +78,7 @@ def token_identity(session, api_url: str, *, sleep=time.sleep) -> str:
     try:
         resp = _request(session, "GET", f"{api_url}/user", sleep=sleep)
         login = _text(_json(resp), "login")
-        return login if isinstance(login, str) and login else ACTIONS_BOT
+        return login or ACTIONS_BOT
     except Exception as exc:  # an installation token cannot read /user (403): it is the Actions bot
         if isinstance(exc, _Forbidden) or _is_requests_error(exc):
             return ACTIONS_BOT
