@@ -33,6 +33,7 @@ class Finding:
     direct: bool
     forced: bool
     forced_by: tuple[str, ...]  # who excludes the old version ("sidekiq >= 8", "Gemfile ~> 8.1")
+    intended_by: tuple[str, ...] = ()  # the project's own requirement changed to let the new version in
     unrecorded: tuple[str, ...] = ()  # dependents whose range the lockfile does not record (uv.lock)
     floor_only: bool
     dependents: tuple[Dependent, ...]
@@ -51,6 +52,10 @@ class Finding:
     @property
     def key(self) -> str:
         return self.change.key
+
+    @property
+    def intended(self) -> bool:
+        return bool(self.intended_by)
 
     @property
     def name(self) -> str:
@@ -105,8 +110,12 @@ def analyse_change(change: Change, graph: Graph, old_graph: Graph | None = None)
     old_version = change.old.version if change.old else None
     dependents: list[Dependent] = []
     forced_by: list[str] = []
+    intended_by: list[str] = []
     floor_flags: list[bool] = []
+    entry = change.new or change.old
     for edge in graph.dependents(change.key):
+        if change.fork and entry and edge.requirement.locked_version not in (None, entry.version):
+            continue  # an edge to another of the forks
         text = edge.requirement.constraint
         if not edge.requirement.recorded:
             dependents.append(Dependent(name=edge.parent.name, version=edge.parent.version,
@@ -137,7 +146,7 @@ def analyse_change(change: Change, graph: Graph, old_graph: Graph | None = None)
             c = _constraint(scheme, req.constraint)
             if _admits(c, new_version) is False and req.constraint not in {r.constraint for r in own}:
                 now = ", ".join(r.constraint or scheme.any_version for r in own)
-                forced_by.append(f"{label} changed its requirement from {req.constraint} to {now}")
+                intended_by.append(f"{label} changed its requirement from {req.constraint} to {now}")
     moved = change.jump.kind not in ("added", "removed", "source")
     also_held: tuple[str, ...] = ()
     if moved and old_graph is not None and change.old is not None and change.new is not None:
@@ -153,11 +162,13 @@ def analyse_change(change: Change, graph: Graph, old_graph: Graph | None = None)
         direct=bool(own),
         forced=bool(forced_by) and moved,
         forced_by=tuple(forced_by),
+        intended_by=tuple(intended_by) if moved else (),
         floor_only=bool(floor_flags) and all(floor_flags),
         dependents=tuple(dependents),
         direct_requirements=own,
         paths=paths,
-        markers=applies_when(change.key, graph) if change.new is not None else None,
+        markers=(entry.fork if change.fork and entry and entry.fork else
+                 applies_when(change.key, graph) if change.new is not None else None),
         own_floor_only=all(own_flags),
         also_held=also_held,
         unrecorded=tuple(d.name for d in dependents if d.requirement == UNRECORDED),

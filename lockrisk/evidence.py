@@ -109,7 +109,7 @@ def support_evidence(f: Finding, graph: Graph, manifest: str) -> list[Evidence]:
                             text="forced: " + "; ".join(f.forced_by[:3])))
     forced = f.forced
     lifted = ""
-    if f.direct and f.forced and any(s.startswith(manifest) for s in f.forced_by):
+    if f.direct and (f.intended or any(s.startswith(manifest) for s in f.forced_by)):
         own = ", ".join(r.constraint or scheme.any_version for r in f.direct_requirements)
         if any(declares_support(ecosystem, r.constraint, new) for r in f.direct_requirements):
             return out + [Evidence(kind="intended", source=manifest, level="low",

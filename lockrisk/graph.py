@@ -24,9 +24,12 @@ class Graph:
         self.lockfile = lockfile
         self.packages = lockfile.packages
         self.reverse: dict[str, list[Edge]] = {}
-        for package in lockfile.packages.values():
+        for package in lockfile.all_packages():  # every fork is a parent in its own right
             for req in package.requires:
                 self.reverse.setdefault(req.key, []).append(Edge(parent=package, requirement=req))
+        # downwards, a key locked at several versions requires what any of them does
+        self._requires: dict[str, tuple[Requirement, ...]] = {
+            key: tuple(dict.fromkeys(r for p in lockfile.entries(key) for r in p.requires)) for key in lockfile.forks}
         for edges in self.reverse.values():
             edges.sort(key=lambda e: (e.parent.key, e.requirement.constraint))
         self.names = {p.key: p.name for p in lockfile.packages.values()}
@@ -43,13 +46,21 @@ class Graph:
         """Locked packages that require `key`, each with its requirement, sorted by name."""
         return self.reverse.get(key, [])
 
+    def requires(self, key: str) -> tuple[Requirement, ...]:
+        """What the package locked under `key` requires (every fork's requirements, where it has several)."""
+        found = self._requires.get(key)
+        if found is not None:
+            return found
+        package = self.packages.get(key)
+        return package.requires if package is not None else ()
+
     def is_direct(self, key: str) -> bool:
         return key in self.direct
 
     def _root_rank(self, key: str):
         """Among direct requirements at the same distance, the one that declares the most requirements wins
         (rails over a small plugin that also requires activesupport); then the name, alphabetically."""
-        return (len(self.packages[key].requires) if key in self.packages else 0, [-ord(ch) for ch in key])
+        return (len(self.requires(key)), [-ord(ch) for ch in key])
 
     def _up_links(self) -> dict[str, str]:
         """For every package that reaches a direct requirement: the next key on its shortest chain up.
@@ -67,7 +78,7 @@ class Graph:
         while level:
             offers: dict[str, list[str]] = {}
             for key in level:
-                for req in self.packages[key].requires:
+                for req in self.requires(key):
                     if req.key in root or req.key not in self.packages:
                         continue
                     offers.setdefault(req.key, []).append(key)
@@ -120,7 +131,5 @@ class Graph:
             if key in seen:
                 continue
             seen.add(key)
-            package = self.packages.get(key)
-            if package is not None:
-                stack.extend(r.key for r in package.requires if r.key not in seen)
+            stack.extend(r.key for r in self.requires(key) if r.key not in seen)
         return seen

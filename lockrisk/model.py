@@ -48,6 +48,7 @@ class Requirement:
     optional: bool = False
     groups: tuple[str, ...] = ()  # for the project's own requirements: the manifest groups naming it
     recorded: bool = True  # False when the lockfile names the edge but not its range (uv.lock registry edges)
+    locked_version: str | None = None  # which locked version the edge goes to, where several are (uv.lock forks)
     line: int | None = None
 
 
@@ -55,7 +56,7 @@ class Requirement:
 class Package:
     name: str
     key: str
-    version: str
+    version: str  # "" when the lockfile records none (a dynamic local project)
     source: Source = DEFAULT_SOURCE
     platforms: tuple[str, ...] = ()
     requires: tuple[Requirement, ...] = ()
@@ -63,7 +64,13 @@ class Package:
     markers: str | None = None  # the environments it is installed in, as the lockfile records it (poetry 2.1)
     requires_python: str | None = None  # the Python versions this release declares (poetry.lock python-versions)
     wheels: frozenset[str] | None = None  # platform tags of the wheels the lock lists for it (None: not recorded)
+    fork: str | None = None  # when the lock holds several versions of it: the environments this one is for
     line: int | None = None
+
+    @property
+    def dynamic(self) -> bool:
+        """A local project whose version the lockfile does not record (uv.lock: computed at build time)."""
+        return not self.version
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -80,5 +87,21 @@ class Lockfile:
     platforms: tuple[str, ...] = ()  # Gemfile.lock PLATFORMS: the platforms the bundle is locked for
     ruby_version: str | None = None  # the project's Ruby: Gemfile.lock RUBY VERSION, .ruby-version or the Gemfile
     python_range: str | None = None  # the project's Python: requires-python, Poetry's python, the lock's own record
-    extra_versions: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
-    """Other versions locked for the same key (poetry marker splits): key -> versions."""
+    forks: Mapping[str, tuple[Package, ...]] = field(default_factory=dict)
+    """The other entries locked for a key that `packages` holds (uv resolution forks, poetry marker splits).
+
+    `packages[key]` is the newest of them; every entry, that one included, carries its `fork` markers.
+    """
+
+    def entries(self, key: str) -> tuple[Package, ...]:
+        """Every locked entry for `key`: the one in `packages` first, then its forks."""
+        package = self.packages.get(key)
+        if package is None:
+            return ()
+        return (package, *self.forks.get(key, ()))
+
+    def all_packages(self):
+        """Every locked entry, forks included."""
+        for key, package in self.packages.items():
+            yield package
+            yield from self.forks.get(key, ())

@@ -225,7 +225,7 @@ def wants_pin(f: Finding, pin_at: str) -> bool:
         return severity_rank(f.assessment.severity) <= severity_rank(pin_at)
     if f.change.jump.kind != "major" or f.change.jump.direction != "up":
         return False
-    if f.direct and f.forced:
+    if f.direct and (f.forced or f.intended):
         return False  # the project asked for it
     if f.direct and not f.own_floor_only:
         return False  # the project's own ceiling already allows the new major: its decision

@@ -79,7 +79,9 @@ def test_openstreetmap_connection_pool_3_was_a_deliberate_ceiling_lift(cli) -> N
     result = cli(["diff", case / "before" / "Gemfile.lock", case / "after" / "Gemfile.lock", "-f", "json"])
     (change,) = result.json()["changes"]
     assert (change["name"], change["from"], change["to"], change["direct"]) == ("connection_pool", "2.5.5", "3.0.2", True)
-    assert change["forced_by"] == ["Gemfile changed its requirement from < 3.0.0 to < 4.0.0"]
+    # lifting a ceiling lets the new version in; nothing excludes the old one, so it is intended, not forced
+    assert (change["intended"], change["forced"], change["forced_by"]) == (True, False, [])
+    assert change["intended_by"] == ["Gemfile changed its requirement from < 3.0.0 to < 4.0.0"]
     assert change["dependents"] == [
         {"name": "activesupport", "version": "8.1.3", "requirement": ">= 2.2.5", "floor_only": True, "admits_old": True,
          "markers": None}

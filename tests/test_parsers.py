@@ -113,10 +113,11 @@ def test_names_are_compared_normalized() -> None:
     assert [r.key for r in jinja.requires] == ["markupsafe"]
 
 
-def test_duplicate_names_keep_the_newest_and_remember_the_rest() -> None:
+def test_duplicate_names_keep_every_entry_with_its_markers_newest_first() -> None:
     lf = poetry("duplicate-name.lock")
     assert lf.packages["numpy"].version == "2.2.3"
-    assert lf.extra_versions["numpy"] == ("2.0.2",)
+    assert [(p.version, p.fork) for p in lf.entries("numpy")] == [
+        ("2.2.3", 'python_version >= "3.10"'), ("2.0.2", 'python_version < "3.10"')]
 
 
 def test_or_constraints_survive_parsing() -> None:

@@ -330,16 +330,61 @@ def test_pep621_entries_get_the_ceiling_in_place(cli, tmp_path: Path, entries: s
     assert expected in deps and len(deps) == 2
 
 
-def test_a_one_line_empty_array_takes_the_pin(cli, tmp_path: Path) -> None:
-    case = copy_case(tmp_path, "pypi", "markers")
+def poetry_main_group(pyproject: Path) -> dict[str, str] | None:
+    """{name: constraint} of the main group as Poetry's own reader builds it; None without poetry-core."""
+    try:
+        from poetry.core.factory import Factory
+    except ImportError:
+        return None
+    package = Factory().create_poetry(pyproject.parent).package
+    return {d.name: str(d.constraint) for d in package.requires}
+
+
+FLOATED = {"cryptography": ">=43.0.3,<44", "redis": ">=4.6.0,<5", "sqlalchemy": ">=1.4.54,<2"}
+
+
+def test_an_empty_project_list_beside_a_poetry_table_leaves_the_table_in_charge(cli, tmp_path: Path) -> None:
+    # `dependencies = []` in [project] with the real list in [tool.poetry.dependencies] (Poetry's legacy mode):
+    # one entry in the empty list would make Poetry drop the whole table, so every pin goes into the table
+    case = copy_case(tmp_path, "pypi", "empty-array")
     pyproject = case / "after" / "pyproject.toml"
-    pyproject.write_text(PEP621.format(entries="") + '\n[tool.poetry.dependencies]\nmarkdown = "^3.5"\n')
-    result = pin(cli, case, "poetry.lock", "--write", "--pin-at", "medium")
+    original = pyproject.read_text()
+    result = pin(cli, case, "poetry.lock", "--write", "--pin-at", "low")
+    assert result.code == 0, result.err
+    assert "pinned cryptography, redis, sqlalchemy" in result.err
+    doc = tomllib.loads(pyproject.read_text())
+    assert doc["project"]["dependencies"] == []
+    table = doc["tool"]["poetry"]["dependencies"]
+    assert {k: table[k] for k in FLOATED} == FLOATED
+    added = inserted_lines(original, pyproject.read_text())
+    assert sum(line.startswith("# lockrisk pin ") for line in added) == len(FLOATED)
+    group = poetry_main_group(pyproject)
+    if group is not None:  # Poetry itself still reads the table, now with the ceilings
+        assert {"authlib", "rq", "sqlalchemy-utils", *FLOATED} <= set(group)
+        assert group["redis"] == ">=4.6.0,<5"
+    written = pyproject.read_bytes()
+    again = pin(cli, case, "poetry.lock", "--write", "--pin-at", "low")
+    assert again.code == 0, again.err
+    assert pyproject.read_bytes() == written
+    assert "nothing to change" in again.err
+
+
+@pytest.mark.parametrize("array", ["dependencies = []", "dependencies = [ ]", "dependencies = [  # none yet\n]"])
+def test_every_pin_lands_once_in_an_empty_project_list(cli, tmp_path: Path, array: str) -> None:
+    case = copy_case(tmp_path, "pypi", "empty-array")
+    pyproject = case / "after" / "pyproject.toml"
+    text = pyproject.read_text()
+    start, end = text.index("[tool.poetry.dependencies]"), text.index("[tool.black]")
+    pyproject.write_text((text[:start] + text[end:]).replace("dependencies = []", array))  # PEP 621 only
+    result = pin(cli, case, "poetry.lock", "--write", "--pin-at", "low")
     assert result.code == 0, result.err
     deps = tomllib.loads(pyproject.read_text())["project"]["dependencies"]
-    assert deps == ["importlib-metadata>=6.11.0,<7; python_version < '3.10'"]
+    assert sorted(deps) == sorted(f"{name}{spec}" for name, spec in FLOATED.items())
+    group = poetry_main_group(pyproject)
+    if group is not None:
+        assert set(group) == set(FLOATED)
     written = pyproject.read_bytes()
-    assert pin(cli, case, "poetry.lock", "--write", "--pin-at", "medium").code == 0
+    assert pin(cli, case, "poetry.lock", "--write", "--pin-at", "low").code == 0
     assert pyproject.read_bytes() == written
 
 

@@ -259,6 +259,46 @@ def test_pin_json_names_every_package(cli) -> None:
     assert all(p["lockfile"].endswith("Gemfile.lock") and p["file"].endswith("Gemfile") for p in doc["pins"])
 
 
+def test_a_lifted_ceiling_is_intended_not_forced(cli, tmp_path: Path) -> None:
+    # the Gemfile moved its own ceiling on connection_pool from < 3 to < 4: the new major is the project's
+    # choice (intended), and nothing excludes 2.5.5, so it is not forced; a pin would undo the choice
+    case = tmp_path / "incident"
+    shutil.copytree(fixture("rubygems", "incident"), case)
+    for side, ceiling in (("before", "< 3.0.0"), ("after", "< 4.0.0")):
+        gemfile = case / side / "Gemfile"
+        gemfile.write_text(gemfile.read_text() + f'gem "connection_pool", "{ceiling}"\n')
+        lock = case / side / "Gemfile.lock"
+        lock.write_text(lock.read_text().replace("DEPENDENCIES\n", f"DEPENDENCIES\n  connection_pool ({ceiling})\n", 1))
+    data = cli(["diff", case / "before" / "Gemfile.lock", case / "after" / "Gemfile.lock", "-f", "json"]).json()
+    (pool,) = [c for c in data["changes"] if c["name"] == "connection_pool"]
+    assert (pool["direct"], pool["intended"], pool["forced"]) == (True, True, False)
+    assert pool["intended_by"] == ["Gemfile changed its requirement from < 3.0.0 to < 4.0.0"]
+    kinds = [e["kind"] for e in pool["evidence"]]
+    assert "intended" in kinds and "forced" not in kinds
+    # asking for it does not make it safe: sidekiq 7.3.9 still breaks on connection_pool 3
+    assert kinds[0] == "known-breakage"
+    pins = cli(["pin", case / "before" / "Gemfile.lock", case / "after" / "Gemfile.lock", "-f", "json",
+                "--pin-at", "low"]).json()["pins"]
+    assert "connection_pool" not in {p["name"] for p in pins}
+
+
+def test_every_field_of_a_json_change_is_documented_in_the_contract(cli) -> None:
+    import re
+
+    doc = (Path(__file__).parent.parent / "docs" / "json-report.md").read_text(encoding="utf-8")
+    table = doc.split("Each entry of `changes`:", 1)[1].split("\n\n", 2)[1]
+    documented = {name for row in table.splitlines() for name in re.findall(r"`([a-z_]+)`", row.split("|")[1])}
+    case = fixture("pypi", "uv-forks")
+    seen: set[str] = set()
+    for before, after in ((case / "before" / "uv.lock", case / "after" / "uv.lock"),
+                          (fixture("rubygems", "rack-3", "before", "Gemfile.lock"),
+                           fixture("rubygems", "rack-3", "after", "Gemfile.lock"))):
+        for change in cli(["diff", before, after, "-f", "json", "--all", "--offline"]).json()["changes"]:
+            seen |= set(change)
+    assert {"fork", "intended", "intended_by", "majors_crossed"} <= seen
+    assert seen - documented == set()
+
+
 def test_fail_on_none_reports_without_failing(cli, tmp_path: Path) -> None:
     before = fixture("rubygems", "puma-floats", "before", "Gemfile.lock")
     after = fixture("rubygems", "puma-floats", "after", "Gemfile.lock")

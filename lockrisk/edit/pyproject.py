@@ -520,12 +520,16 @@ def _new_entry(layout: Layout, request: PinRequest, quote: str, paren: bool) -> 
         if table is not None:
             return _table_entry(layout, table, request, ceiling, refused)
     kv = layout.value("project.dependencies")
-    if kv is not None and kv.kind == "array":
+    table = layout.table("tool.poetry.dependencies")
+    # Poetry reads [project] dependencies only when the list holds something; an empty one (next to a
+    # [tool.poetry.dependencies] table that does) leaves the table in charge, and one entry added to the
+    # list would take the table's place
+    legacy = table is not None and any(v.path.rsplit(".", 1)[-1] != "python" for v in layout.table_values(table))
+    if kv is not None and kv.kind == "array" and not (legacy and kv.last_end < 0):
         entry = _entry(request, quote, paren)
         if entry is None:
             return refused
         return _array_insertion(layout, kv, request, f"{quote}{entry}{quote}", ceiling)
-    table = layout.table("tool.poetry.dependencies")
     if table is not None:
         return _table_entry(layout, table, request, ceiling, refused)
     return PinPlan(status="manual", requirement=ceiling,

@@ -103,3 +103,29 @@ def read_artifact_lists(text: str) -> tuple[str, dict[int, frozenset[str]]]:
 def header_lines(text: str, pattern: re.Pattern[str]) -> list[int]:
     """1-based numbers of the lines `pattern` matches, in one pass."""
     return [number for number, line in enumerate(text.split("\n"), start=1) if pattern.match(line)]
+
+
+def split_forks(entries: dict[str, list]) -> tuple[dict, dict]:
+    """Entries per key -> (the newest entry per key, the other entries per key that has several).
+
+    A lock holds several versions of one package when resolution forks by environment (uv.lock
+    `resolution-markers`, poetry.lock marker splits). Every one is kept; the newest stands for the
+    package where one version has to (chains, pins, look-ups), with the groups of all of them. An
+    entry without a version (a dynamic local project) sorts below every version.
+    """
+    from dataclasses import replace
+
+    from lockrisk.versions.pep440 import locked_order
+
+    packages: dict = {}
+    forks: dict = {}
+    for key, found in entries.items():
+        if len(found) == 1:
+            packages[key] = found[0]
+            continue
+        ordered = sorted(found, key=lambda p: locked_order(p.version), reverse=True)  # stable: lock order among equals
+        primary = ordered[0]
+        groups = tuple(dict.fromkeys(g for p in ordered for g in p.groups))
+        packages[key] = replace(primary, groups=groups)
+        forks[key] = tuple(ordered[1:])
+    return packages, forks

@@ -7,12 +7,13 @@ packages the project asked for: those come from pyproject.toml (see manifests).
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from typing import Any
 
 from lockrisk.errors import ParseError
 from lockrisk.model import Lockfile, Package, Requirement, Source
 from lockrisk.names import pypi_key
-from lockrisk.parsers.common import decode_text, header_lines, read_artifact_lists, refuse_conflicts
+from lockrisk.parsers.common import decode_text, header_lines, read_artifact_lists, refuse_conflicts, split_forks
 from lockrisk.tomlload import loads
 
 KNOWN_LOCK_VERSIONS = ("1.0", "1.1", "2.0", "2.1")
@@ -96,8 +97,7 @@ def parse_poetry_lock(data: bytes, path: str) -> Lockfile:
     generated = _GENERATED_BY.search(text.split("\n", 1)[0])
 
     headers = header_lines(text, _PACKAGE_HEADER)
-    packages: dict[str, Package] = {}
-    extra_versions: dict[str, list[str]] = {}
+    entries: dict[str, list[Package]] = {}
     for index, raw in enumerate(raw_packages):
         line = headers[index] if index < len(headers) else None
         if not isinstance(raw, dict):
@@ -127,19 +127,11 @@ def parse_poetry_lock(data: bytes, path: str) -> Lockfile:
             wheels=wheels.get(line) if line else None,
             line=line,
         )
-        if key in packages:
-            # marker-split resolution: keep the newest as the package, remember the others
-            from lockrisk.versions.pep440 import PYPI
-
-            existing = packages[key]
-            if PYPI.parse(existing.version).sort_key < PYPI.parse(version).sort_key:
-                packages[key] = _merged(package, existing)
-                extra_versions.setdefault(key, []).append(existing.version)
-            else:
-                packages[key] = _merged(existing, package)
-                extra_versions.setdefault(key, []).append(version)
-        else:
-            packages[key] = package
+        entries.setdefault(key, []).append(package)
+    packages, forks = split_forks(entries)
+    for key, others in forks.items():  # a marker split: each entry is for the environments its markers name
+        forks[key] = tuple(replace(p, fork=p.markers) for p in others)
+        packages[key] = replace(packages[key], fork=packages[key].markers)
 
     return Lockfile(
         path=path,
@@ -151,7 +143,7 @@ def parse_poetry_lock(data: bytes, path: str) -> Lockfile:
         direct=(),
         notes=tuple(notes),
         kind="poetry.lock",
-        extra_versions={k: tuple(v) for k, v in extra_versions.items()},
+        forks=forks,
     )
 
 
@@ -176,10 +168,3 @@ def _package_markers(raw: Any, groups: list) -> str | None:
     return values[0] if len(values) == 1 else " or ".join(f"({v})" for v in values)
 
 
-def _merged(primary: Package, other: Package) -> Package:
-    from dataclasses import replace
-
-    seen = {(r.key, r.constraint, r.markers) for r in primary.requires}
-    extra = tuple(r for r in other.requires if (r.key, r.constraint, r.markers) not in seen)
-    groups = tuple(dict.fromkeys(primary.groups + other.groups))
-    return replace(primary, requires=primary.requires + extra, groups=groups)

@@ -15,7 +15,7 @@ from urllib.parse import parse_qs, urlsplit
 from lockrisk.errors import ParseError
 from lockrisk.model import Lockfile, Package, Requirement, Source
 from lockrisk.names import pypi_key
-from lockrisk.parsers.common import decode_text, header_lines, read_artifact_lists, refuse_conflicts
+from lockrisk.parsers.common import decode_text, header_lines, read_artifact_lists, refuse_conflicts, split_forks
 from lockrisk.tomlload import loads
 
 _PACKAGE_HEADER = re.compile(r"^\[\[(package|distribution)\]\]\s*$", re.M)
@@ -48,8 +48,10 @@ def _edges(items: Any, where: str, path: str, line: int | None) -> list[Requirem
     for item in items:
         if not isinstance(item, dict) or not isinstance(item.get("name"), str):
             raise ParseError(f"{where}: expected {{ name = ... }} tables", path=path, line=line)
+        version = item.get("version")
         out.append(Requirement(name=item["name"], key=pypi_key(item["name"]), constraint="",
-                               markers=item.get("marker"), recorded=False, line=line))
+                               markers=item.get("marker"), recorded=False, line=line,
+                               locked_version=version if isinstance(version, str) else None))
     return out
 
 
@@ -86,7 +88,7 @@ def parse_uv_lock(data: bytes, path: str) -> Lockfile:
         members = {pypi_key(str(m)) for m in manifest["members"]}
 
     headers = header_lines(text, _PACKAGE_HEADER)
-    packages: dict[str, Package] = {}
+    entries: dict[str, list[Package]] = {}
     direct: list[Requirement] = []
     for index, raw in enumerate(raw_packages):
         line = headers[index] if index < len(headers) else None
@@ -107,19 +109,30 @@ def parse_uv_lock(data: bytes, path: str) -> Lockfile:
             continue
         version = raw.get("version")
         if not isinstance(version, str):
-            version = "0"
-            notes.append(f"{path}: {name} has no version (a dynamic local project)")
+            version = ""  # a local project whose version is computed when it is built
         requires = _edges(raw.get("dependencies", []), f"{where}.dependencies", path, line)
         for table in ("optional-dependencies", "dev-dependencies"):
             extra = raw.get(table, {})
             if isinstance(extra, dict):
                 for items in extra.values():
                     requires += _edges(items, f"{where}.{table}", path, line)
-        if key in packages:
-            continue  # a fork-split duplicate: keep the first
-        packages[key] = Package(name=name, key=key, version=version, source=source, requires=tuple(requires),
-                                wheels=wheels.get(line) if line else None, line=line)
+        entries.setdefault(key, []).append(
+            Package(name=name, key=key, version=version, source=source, requires=tuple(requires),
+                    wheels=wheels.get(line) if line else None, fork=_fork_markers(raw.get("resolution-markers")),
+                    line=line))
+    packages, forks = split_forks(entries)
     requires_python = doc.get("requires-python")
     return Lockfile(path=path, ecosystem="pypi", format_version=f"{schema}.{doc.get('revision', 1)}",
                     python_range=requires_python if isinstance(requires_python, str) else None,
-                    tool_version=None, packages=packages, direct=tuple(direct), notes=tuple(notes), kind="uv.lock")
+                    tool_version=None, packages=packages, forks=forks, direct=tuple(direct), notes=tuple(notes),
+                    kind="uv.lock")
+
+
+def _fork_markers(raw: Any) -> str | None:
+    """`resolution-markers = ["a", "b"]` as one marker expression, `(a) or (b)`."""
+    if not isinstance(raw, list):
+        return None
+    markers = [m.strip() for m in raw if isinstance(m, str) and m.strip()]
+    if len(markers) == 1:
+        return markers[0]
+    return " or ".join(f"({m})" for m in markers) or None

@@ -5,18 +5,34 @@ from __future__ import annotations
 from lockrisk.analyse import Finding
 
 
+DYNAMIC = "(version not recorded)"
+
+
+def shown_version(package) -> str:
+    """A locked version as shown; a dynamic local project has none to show."""
+    return package.version or DYNAMIC
+
+
 def versions(f: Finding) -> str:
     c = f.change
+    fork = f" (fork: {c.fork})" if c.fork else ""
     if c.old is None and c.new is not None:
-        return f"(new) {c.new.version}"
+        return f"(new) {shown_version(c.new)}{fork}"
     if c.new is None and c.old is not None:
-        return f"{c.old.version} (removed)"
+        return f"{shown_version(c.old)} (removed){fork}"
     assert c.old is not None and c.new is not None
     if c.jump.kind == "exposed":
         return f"{c.old.version} (no ceiling)"
     if c.jump.kind == "source":
-        return f"{c.new.version} ({c.old.source.describe()} -> {c.new.source.describe()})"
-    return f"{c.old.version} -> {c.new.version}"
+        shown = shown_version(c.new) if c.old.version == c.new.version else \
+            f"{shown_version(c.old)} -> {shown_version(c.new)}"
+        return f"{shown} ({c.old.source.describe()} -> {c.new.source.describe()}){fork}"
+    return f"{c.old.version} -> {c.new.version}{fork}"
+
+
+def markers_line(f: Finding) -> str | None:
+    """The environments a finding applies to, unless its versions already name them as a fork."""
+    return f.markers if f.markers and f.markers != f.change.fork else None
 
 
 def jump(f: Finding) -> str:

@@ -71,7 +71,7 @@ def finding_details(f: Finding) -> list[str]:
     # the <details> line is an HTML block: markdown is not parsed there, so it gets HTML escaping only
     out = [f"<details><summary>{ICON.get(sev, '')} <b>{html(f.name)}</b> {html(describe.versions(f))} "
            f"({sev or describe.jump(f)}) in <code>{html(f.change.lockfile)}</code></summary>", ""]
-    if f.markers:
+    if describe.markers_line(f):
         out += [f"Installed only when <code>{code(f.markers)}</code>", ""]
     if f.dependents or f.direct_requirements:
         out += ["| required by | version | requirement | ceiling |", "|---|---|---|---|"]

@@ -25,7 +25,7 @@ def _cells(f):
         name.append(f"\n+{len(f.family_members)} in family", style="dim")
     change = Text(plain(describe.versions(f)))
     change.append(f"\n{describe.jump(f)}, {describe.origin(f)}", style="dim")
-    if f.markers:
+    if describe.markers_line(f):
         change.append(f"\nonly when {plain(f.markers)}", style="dim")
     by = "\n".join(plain(f"{d.name} {d.requirement}") for d in f.dependents[:5])
     if len(f.dependents) > 5:

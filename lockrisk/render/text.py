@@ -25,7 +25,7 @@ def render_text(report: Report, *, show_all: bool = False) -> str:
                    + (", floor-only" if f.floor_only else ""))
         if f.family_members:
             out.append(f"  family of {len(f.family_members)}: {plain(', '.join(f.family_members))}")
-        if f.markers:
+        if describe.markers_line(f):
             out.append(f"  installed only when {plain(f.markers)}")
         for d in f.dependents:
             flag = "  (no ceiling)" if d.floor_only else ""

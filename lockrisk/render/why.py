@@ -8,6 +8,7 @@ from lockrisk.analyse import UNRECORDED, applies_when, manifest_label
 from lockrisk.errors import LockriskError
 from lockrisk.graph import Graph
 from lockrisk.names import pypi_key
+from lockrisk.render.describe import DYNAMIC
 from lockrisk.render.escape import plain
 from lockrisk.versions import scheme_for
 
@@ -35,40 +36,57 @@ def _why_entry(graph: Graph, name: str) -> dict:
         raise LockriskError(f"{name!r} is not locked in this file", path=lockfile.path)
     scheme = scheme_for(lockfile.ecosystem)
     manifest = manifest_label(graph)
-    dependents = [
+    own = [{"requirement": r.constraint or scheme.any_version, "groups": list(r.groups), "markers": r.markers,
+            "floor_only": _constraint_flags(scheme, r.constraint)} for r in graph.direct.get(key, [])]
+    names = graph.names
+    chains = [[names.get(k, k) for k in c] + [manifest] for c in graph.chains_to_direct(key, limit=50)]
+    entry = {"name": package.name, "version": package.version or DYNAMIC, "lockfile": lockfile.path,
+             "markers": applies_when(key, graph), "dependents": _dependents(graph, key, package, scheme),
+             "direct": own, "paths": chains}
+    if key in lockfile.forks:
+        # one package locked at several versions: each entry with the environments it is for, and who needs it
+        entry["markers"] = package.fork
+        entry["forks"] = [{"version": p.version or DYNAMIC, "markers": p.fork,
+                           "dependents": _dependents(graph, key, p, scheme)} for p in lockfile.forks[key]]
+    return entry
+
+
+def _dependents(graph: Graph, key: str, package, scheme) -> list[dict]:
+    forked = key in graph.lockfile.forks
+    return [
         {"name": e.parent.name, "version": e.parent.version,
          "requirement": (e.requirement.constraint or scheme.any_version) if e.requirement.recorded else UNRECORDED,
          "floor_only": _constraint_flags(scheme, e.requirement.constraint) if e.requirement.recorded else None,
          "markers": e.requirement.markers}
         for e in graph.dependents(key)
+        if not forked or e.requirement.locked_version in (None, package.version)
     ]
-    own = [{"requirement": r.constraint or scheme.any_version, "groups": list(r.groups), "markers": r.markers,
-            "floor_only": _constraint_flags(scheme, r.constraint)} for r in graph.direct.get(key, [])]
-    markers = applies_when(key, graph)
-    names = graph.names
-    chains = [[names.get(k, k) for k in c] + [manifest] for c in graph.chains_to_direct(key, limit=50)]
-    return {"name": package.name, "version": package.version, "lockfile": lockfile.path, "markers": markers,
-            "dependents": dependents, "direct": own, "paths": chains}
 
 
 def _why_text(graph: Graph, entry: dict) -> str:
     manifest = manifest_label(graph)
-    lines = [f"{plain(entry['name'])} {plain(entry['version'])}  ({plain(entry['lockfile'])})"]
-    if entry["markers"]:
-        lines.append(f"installed only when {plain(entry['markers'])}")
 
     def when(marker: str | None) -> str:
         return f" ; {marker}" if marker else ""
 
-    rows = [(f"{manifest} requires {r['requirement']}{when(r['markers'])}"
-             + (f" [{', '.join(r['groups'])}]" if r["groups"] else ""), r["floor_only"]) for r in entry["direct"]]
-    rows += [(f"{d['name']} {d['version']} requires {d['requirement']}{when(d['markers'])}", d["floor_only"])
-             for d in entry["dependents"]]
-    if not rows:
-        lines.append("└── nothing requires it")
-    for i, (text, floor) in enumerate(rows):
-        branch = "└──" if i == len(rows) - 1 else "├──"
-        lines.append(f"{branch} {plain(text)}" + ("  (floor only: no ceiling)" if floor else ""))
+    def block(version: str, markers: str | None, direct: list[dict], dependents: list[dict]) -> list[str]:
+        lines = [f"{plain(entry['name'])} {plain(version)}  ({plain(entry['lockfile'])})"]
+        if markers:
+            lines.append(f"installed only when {plain(markers)}")
+        rows = [(f"{manifest} requires {r['requirement']}{when(r['markers'])}"
+                 + (f" [{', '.join(r['groups'])}]" if r["groups"] else ""), r["floor_only"]) for r in direct]
+        rows += [(f"{d['name']} {d['version']} requires {d['requirement']}{when(d['markers'])}", d["floor_only"])
+                 for d in dependents]
+        if not rows:
+            lines.append("└── nothing requires it")
+        for i, (text, floor) in enumerate(rows):
+            branch = "└──" if i == len(rows) - 1 else "├──"
+            lines.append(f"{branch} {plain(text)}" + ("  (floor only: no ceiling)" if floor else ""))
+        return lines
+
+    lines = block(entry["version"], entry["markers"], entry["direct"], entry["dependents"])
+    for fork in entry.get("forks", ()):
+        lines += ["", *block(fork["version"], fork["markers"], entry["direct"], fork["dependents"])]
     if entry["paths"]:
         lines.append("")
         lines.append("chains to the project:")

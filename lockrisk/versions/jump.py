@@ -39,8 +39,8 @@ def classify(old: ParsedVersion, new: ParsedVersion) -> Jump:
     """Compare two versions of the same package.
 
     Major is a change of the first release segment; on 0.x lines it is a change of
-    the left-most non-zero segment (0.24 -> 0.25 breaks). Year-like leading segments
-    are calendar versions, not majors.
+    the left-most non-zero segment (0.24 -> 0.25 breaks), and on 0.0.x any release is
+    one breaking step. Year-like leading segments are calendar versions, not majors.
     """
     a, b = old.release, new.release
     if new.sort_key == old.sort_key:
@@ -62,8 +62,10 @@ def classify(old: ParsedVersion, new: ParsedVersion) -> Jump:
             return Jump(kind="major", direction=direction, majors_crossed=abs(_seg(b, 1) - _seg(a, 1)),
                         prerelease=prerelease, initial_development=True)
         if _seg(a, 1) == 0 and _seg(a, 2) != _seg(b, 2):
-            return Jump(kind="major", direction=direction, majors_crossed=abs(_seg(b, 2) - _seg(a, 2)),
-                        prerelease=prerelease, initial_development=True)
+            # 0.0.x: every release may break, and nothing tells how much: one move is one step however far
+            # it goes (0.0.7 -> 0.0.33 is not 26 majors); the evidence decides how severe it is
+            return Jump(kind="major", direction=direction, majors_crossed=1, prerelease=prerelease,
+                        initial_development=True)
         return Jump(kind="patch", direction=direction, prerelease=prerelease, initial_development=True)
     if _seg(a, 1) != _seg(b, 1):
         return Jump(kind="minor", direction=direction, prerelease=prerelease)

@@ -224,3 +224,8 @@ class Pep440Scheme:
 PYPI = Pep440Scheme()
 
 __all__ = ["PYPI", "PoetryConstraint", "Specifier", "pep440_version"]
+
+
+def locked_order(version: str):
+    """A sort key for locked versions: a missing version (a dynamic local project) below every other."""
+    return (1, PYPI.parse(version).sort_key) if version else (0, ())
