@@ -388,6 +388,21 @@ def test_every_pin_lands_once_in_an_empty_project_list(cli, tmp_path: Path, arra
     assert pyproject.read_bytes() == written
 
 
+def test_every_uv_pin_lands_once_in_an_empty_constraint_list(cli, tmp_path: Path) -> None:
+    case = copy_case(tmp_path, "pypi", "uv")
+    pyproject = case / "after" / "pyproject.toml"
+    pyproject.write_text(pyproject.read_text() + "\n[tool.uv]\nconstraint-dependencies = []\n")
+    result = pin(cli, case, "uv.lock", "--write", "--pin-at", "low")
+    assert result.code == 0, result.err
+    doc = tomllib.loads(pyproject.read_text())
+    constraints = doc["tool"]["uv"]["constraint-dependencies"]
+    assert sorted(c.split(">=")[0] for c in constraints) == ["h11", "starlette"]
+    assert len(constraints) == len(set(constraints))
+    written = pyproject.read_bytes()
+    assert pin(cli, case, "uv.lock", "--write", "--pin-at", "low").code == 0
+    assert pyproject.read_bytes() == written
+
+
 def test_a_file_without_a_final_newline_keeps_that_shape_when_the_edit_is_elsewhere(cli, tmp_path: Path) -> None:
     import shutil
 
