@@ -111,7 +111,7 @@ def main() -> int:
     if args.no_catalogue:
         import lockrisk.weigh
 
-        lockrisk.weigh.breakages = lambda: ()  # what the generic evidence finds on its own
+        lockrisk.weigh.breakages = lambda ecosystem=None: ()  # what the generic evidence finds on its own
     incidents = tomllib.loads((HERE / "incidents.toml").read_text())["incident"]
     if args.ecosystem:
         incidents = [i for i in incidents if i["ecosystem"] == args.ecosystem]

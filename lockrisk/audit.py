@@ -60,6 +60,9 @@ def audit_findings(lockfile: Lockfile, lookup=None) -> tuple[list[Finding], list
         notes.append(f"offline: {len(keys)} packages have only floor requirements; whether a newer major exists "
                      "needs the registry (run without --offline)")
         return findings, notes, []
+    from lockrisk.catalogue.load import calendar_versioned
+
+    calendar = calendar_versioned(lockfile.ecosystem)
     facts = lookup.many((key, lockfile.packages[key], None) for key in keys)
     unchecked = [lockfile.packages[key].name for key in keys if key not in facts]
     for key in keys:
@@ -67,7 +70,7 @@ def audit_findings(lockfile: Lockfile, lookup=None) -> tuple[list[Finding], list
         f = facts.get(key)
         if f is None or f.latest is None:
             continue
-        jump = classify(scheme.parse(pkg.version), scheme.parse(f.latest))
+        jump = classify(scheme.parse(pkg.version), scheme.parse(f.latest), calendar=key in calendar)
         if jump.kind != "major" or jump.direction != "up":
             continue
         projected = replace(pkg, version=f.latest, line=None)

@@ -71,23 +71,27 @@ def diff_lockfiles(old: Lockfile, new: Lockfile) -> list[Change]:
 
     A key locked at several versions (resolution forks) is compared entry by entry, see `_pair_forks`.
     """
+    from lockrisk.catalogue.load import calendar_versioned
+
     scheme = scheme_for(new.ecosystem)
+    calendar = calendar_versioned(new.ecosystem)
     changes: list[Change] = []
     for key in sorted(old.packages.keys() | new.packages.keys()):
         if key in old.forks or key in new.forks:
             for a, b in _pair_forks(old.entries(key), new.entries(key)):
-                change = _compare(scheme, key, new.path, a, b)
+                change = _compare(scheme, key, new.path, a, b, key in calendar)
                 if change is not None:
                     fork = (b.fork if b is not None else None) or (a.fork if a is not None else None)
                     changes.append(replace(change, fork=fork or _other_versions(a, b, old, new, key)))
             continue
-        change = _compare(scheme, key, new.path, old.packages.get(key), new.packages.get(key))
+        change = _compare(scheme, key, new.path, old.packages.get(key), new.packages.get(key), key in calendar)
         if change is not None:
             changes.append(change)
     return changes
 
 
-def _compare(scheme, key: str, lockfile: str, a: Package | None, b: Package | None) -> Change | None:
+def _compare(scheme, key: str, lockfile: str, a: Package | None, b: Package | None,
+             calendar: bool = False) -> Change | None:
     if a is None and b is not None:
         return Change(key=key, name=b.name, lockfile=lockfile, old=None, new=b, jump=Jump(kind="added", direction="none"))
     if b is None and a is not None:
@@ -103,7 +107,7 @@ def _compare(scheme, key: str, lockfile: str, a: Package | None, b: Package | No
             return None
         return Change(key=key, name=b.name, lockfile=lockfile, old=a, new=b,
                       jump=Jump(kind="source", direction="none"), source_changed=True)
-    jump = classify(scheme.parse(a.version), scheme.parse(b.version))
+    jump = classify(scheme.parse(a.version), scheme.parse(b.version), calendar=calendar)
     if jump.kind == "none" and same_source:
         return None  # the same version spelled differently
     if jump.kind == "none":

@@ -77,3 +77,10 @@ def test_connection_pool_breaks_sidekiq_739() -> None:
     assert rubygems.constraint(entry.versions).admits("3.0.2")
     assert not rubygems.constraint(entry.versions).admits("2.5.5")
     assert rubygems.constraint(entry.dependent_versions).admits("7.3.9")
+
+
+def test_calendar_versioned_packages_load_with_their_sources() -> None:
+    from lockrisk.catalogue.load import calendar_versioned
+
+    assert {"attrs", "pip", "incremental", "twisted"} <= calendar_versioned("pypi")
+    assert calendar_versioned("rubygems") == frozenset()

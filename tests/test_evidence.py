@@ -232,3 +232,20 @@ def test_a_ceiling_the_project_lifted_without_naming_the_new_line_is_not_intende
     result = cli(["diff", case / "before" / "Gemfile.lock", case / "after" / "Gemfile.lock", "-f", "json"])
     puma = {c["name"]: c for c in result.json()["changes"]}["puma"]
     assert [e["kind"] for e in puma["evidence"] if e["level"] != "context"] == ["intended"]
+
+
+def test_a_two_digit_calendar_year_is_not_a_major_where_the_project_versions_by_the_calendar(cli, tmp_path) -> None:
+    # incremental (YY.MM.MICRO, catalogued with its source) 21.3.0 -> 22.10.0 is a calendar move; the same
+    # numbers on a package not known to version by the calendar stay a major
+    case = fixture("pypi", "uv-forks")
+    for side, version in (("before", "21.3.0"), ("after", "22.10.0")):
+        text = (case / side / "uv.lock").read_text()
+        for name in ("incremental", "wobble"):
+            text += (f'\n[[package]]\nname = "{name}"\nversion = "{version}"\n'
+                     'source = { registry = "https://pypi.example/simple" }\n')
+        (tmp_path / f"{side}.lock").write_text(text)
+    found = _diff_paths(cli, tmp_path / "before.lock", tmp_path / "after.lock")
+    assert (found["incremental"]["jump"], found["incremental"]["severity"]) == ("calver", "info")
+    assert found["wobble"]["jump"] == "major"
+    text = cli(["diff", tmp_path / "before.lock", tmp_path / "after.lock"]).out
+    assert "wobble 21.3.0 -> 22.10.0" in text and "incremental" not in text  # routine: folded away

@@ -6,7 +6,7 @@ import pytest
 
 from lockrisk.errors import VersionError
 from lockrisk.versions import scheme_for
-from lockrisk.versions.jump import classify_texts
+from lockrisk.versions.jump import classify, classify_texts
 from lockrisk.versions.pep440 import PoetryConstraint
 from lockrisk.versions.rubygems import GemRequirement, GemVersion
 
@@ -178,3 +178,11 @@ def test_ceiling_keeps_the_old_line_open(ecosystem: str, version: str, ceiling: 
     assert scheme.ceiling_for(version) == ceiling
     c = scheme.constraint(ceiling)
     assert c.admits(version) and c.admits(admits) and not c.admits(excludes)
+
+
+def test_a_known_calendar_scheme_makes_a_new_two_digit_year_a_calendar_move() -> None:
+    assert classify_texts(PY, "21.3.0", "22.10.0").kind == "major"
+    calendar = classify(PY.parse("21.3.0"), PY.parse("22.10.0"), calendar=True)
+    assert (calendar.kind, calendar.direction, calendar.majors_crossed) == ("calver", "up", 0)
+    # within one year the usual rules hold
+    assert classify(PY.parse("24.7.0"), PY.parse("24.7.2"), calendar=True).kind == "patch"

@@ -46,6 +46,7 @@ class Breakage:
         }
 
 
+@functools.lru_cache(maxsize=None)
 def _read(name: str) -> dict[str, Any]:
     from lockrisk.tomlload import loads
 
@@ -125,3 +126,17 @@ def ruby_stdlib() -> frozenset[str]:
     if doc.get("schema") != 1 or not isinstance(names, list) or not all(isinstance(n, str) for n in names):
         raise CatalogueError("expected schema = 1 and a list of names", path="ruby_stdlib.toml")
     return frozenset(names)
+
+
+@functools.lru_cache(maxsize=None)
+def calendar_versioned(ecosystem: str) -> frozenset[str]:
+    """Keys of the packages whose first version number is a two-digit year (calendar.toml)."""
+    doc = _read("calendar.toml")
+    entries = doc.get(ecosystem)
+    if doc.get("schema") != 1 or not isinstance(entries, dict):
+        raise CatalogueError(f"expected schema = 1 and a [{ecosystem}] table", path="calendar.toml")
+    for key, value in entries.items():
+        if not isinstance(value, dict) or not isinstance(value.get("scheme"), str) or \
+                not str(value.get("source", "")).startswith("https://"):
+            raise CatalogueError(f"{ecosystem}.{key}: needs a scheme and an https source", path="calendar.toml")
+    return frozenset(entries)

@@ -35,12 +35,14 @@ def _seg(release: tuple[int, ...], i: int) -> int:
     return release[i] if i < len(release) else 0
 
 
-def classify(old: ParsedVersion, new: ParsedVersion) -> Jump:
+def classify(old: ParsedVersion, new: ParsedVersion, *, calendar: bool = False) -> Jump:
     """Compare two versions of the same package.
 
     Major is a change of the first release segment; on 0.x lines it is a change of
     the left-most non-zero segment (0.24 -> 0.25 breaks), and on 0.0.x any release is
-    one breaking step. Year-like leading segments are calendar versions, not majors.
+    one breaking step. Year-like leading segments are calendar versions, not majors; so are
+    two-digit years (22.10 -> 24.7) where the package is known to version by the calendar
+    (`calendar`: from the catalogue, as the version alone cannot tell 22.10 from a 22nd major).
     """
     a, b = old.release, new.release
     if new.sort_key == old.sort_key:
@@ -50,7 +52,7 @@ def classify(old: ParsedVersion, new: ParsedVersion) -> Jump:
     prerelease = old.prerelease or new.prerelease
     if direction == "same":
         return Jump(kind="none", direction="same", prerelease=prerelease)
-    if _is_calver(a) and _is_calver(b) and _seg(a, 0) != _seg(b, 0):
+    if (calendar or (_is_calver(a) and _is_calver(b))) and _seg(a, 0) != _seg(b, 0):
         return Jump(kind="calver", direction=direction, prerelease=prerelease)
     if _seg(a, 0) != _seg(b, 0):
         crossed = abs(_seg(b, 0) - _seg(a, 0))
