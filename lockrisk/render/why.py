@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 from lockrisk.analyse import UNRECORDED, applies_when, manifest_label
+from lockrisk.diff import MAX_FORKS
 from lockrisk.errors import LockriskError
 from lockrisk.graph import Graph
 from lockrisk.names import pypi_key
@@ -47,7 +48,7 @@ def _why_entry(graph: Graph, name: str) -> dict:
         # one package locked at several versions: each entry with the environments it is for, and who needs it
         entry["markers"] = package.fork
         entry["forks"] = [{"version": p.version or DYNAMIC, "markers": p.fork,
-                           "dependents": _dependents(graph, key, p, scheme)} for p in lockfile.forks[key]]
+                           "dependents": _dependents(graph, key, p, scheme)} for p in lockfile.forks[key][:MAX_FORKS]]
     return entry
 
 
