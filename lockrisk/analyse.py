@@ -113,9 +113,7 @@ def analyse_change(change: Change, graph: Graph, old_graph: Graph | None = None)
     intended_by: list[str] = []
     floor_flags: list[bool] = []
     entry = change.new or change.old
-    for edge in graph.dependents(change.key):
-        if change.fork and entry and edge.requirement.locked_version not in (None, entry.version):
-            continue  # an edge to another of the forks
+    for edge in graph.dependents(change.key, entry.version if change.fork and entry else None):
         text = edge.requirement.constraint
         if not edge.requirement.recorded:
             dependents.append(Dependent(name=edge.parent.name, version=edge.parent.version,

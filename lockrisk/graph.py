@@ -42,9 +42,16 @@ class Graph:
     def from_lockfile(cls, lockfile: Lockfile) -> "Graph":
         return cls(lockfile)
 
-    def dependents(self, key: str) -> list[Edge]:
-        """Locked packages that require `key`, each with its requirement, sorted by name."""
-        return self.reverse.get(key, [])
+    def dependents(self, key: str, version: str | None = None) -> list[Edge]:
+        """Locked packages that require `key`, each with its requirement, sorted by name.
+
+        With `version`, where `key` is locked at several versions: only the edges that reach that entry
+        (uv.lock names the version an edge goes to; an edge that names none reaches every entry).
+        """
+        edges = self.reverse.get(key, [])
+        if version is None or key not in self.lockfile.forks:
+            return edges
+        return [e for e in edges if e.requirement.locked_version in (None, version)]
 
     def requires(self, key: str) -> tuple[Requirement, ...]:
         """What the package locked under `key` requires (every fork's requirements, where it has several)."""

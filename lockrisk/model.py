@@ -64,7 +64,8 @@ class Package:
     markers: str | None = None  # the environments it is installed in, as the lockfile records it (poetry 2.1)
     requires_python: str | None = None  # the Python versions this release declares (poetry.lock python-versions)
     wheels: frozenset[str] | None = None  # platform tags of the wheels the lock lists for it (None: not recorded)
-    fork: str | None = None  # when the lock holds several versions of it: the environments this one is for
+    fork: str | None = None  # the environments this entry was resolved for, where the lock records them (uv.lock
+    # resolution-markers, poetry.lock markers); it tells the entries apart where a key has several
     line: int | None = None
 
     @property

@@ -7,7 +7,6 @@ packages the project asked for: those come from pyproject.toml (see manifests).
 from __future__ import annotations
 
 import re
-from dataclasses import replace
 from typing import Any
 
 from lockrisk.errors import ParseError
@@ -115,6 +114,7 @@ def parse_poetry_lock(data: bytes, path: str) -> Lockfile:
             category = raw.get("category")
             groups = [category] if isinstance(category, str) else []
         key = pypi_key(name)
+        markers = _package_markers(raw.get("markers"), groups)
         package = Package(
             name=name,
             key=key,
@@ -122,16 +122,14 @@ def parse_poetry_lock(data: bytes, path: str) -> Lockfile:
             source=_source(raw.get("source"), _where(index), path, line),
             requires=tuple(requires),
             groups=tuple(str(g) for g in groups),
-            markers=_package_markers(raw.get("markers"), groups),
+            markers=markers,
+            fork=markers,  # a marker split: each entry is for the environments its markers name
             requires_python=_python(raw.get("python-versions")),
             wheels=wheels.get(line) if line else None,
             line=line,
         )
         entries.setdefault(key, []).append(package)
     packages, forks = split_forks(entries)
-    for key, others in forks.items():  # a marker split: each entry is for the environments its markers name
-        forks[key] = tuple(replace(p, fork=p.markers) for p in others)
-        packages[key] = replace(packages[key], fork=packages[key].markers)
 
     return Lockfile(
         path=path,

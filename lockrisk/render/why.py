@@ -9,7 +9,7 @@ from lockrisk.diff import MAX_FORKS
 from lockrisk.errors import LockriskError
 from lockrisk.graph import Graph
 from lockrisk.names import pypi_key
-from lockrisk.render.describe import DYNAMIC
+from lockrisk.render.describe import shown_version
 from lockrisk.render.escape import plain
 from lockrisk.versions import scheme_for
 
@@ -41,26 +41,24 @@ def _why_entry(graph: Graph, name: str) -> dict:
             "floor_only": _constraint_flags(scheme, r.constraint)} for r in graph.direct.get(key, [])]
     names = graph.names
     chains = [[names.get(k, k) for k in c] + [manifest] for c in graph.chains_to_direct(key, limit=50)]
-    entry = {"name": package.name, "version": package.version or DYNAMIC, "lockfile": lockfile.path,
+    entry = {"name": package.name, "version": shown_version(package), "lockfile": lockfile.path,
              "markers": applies_when(key, graph), "dependents": _dependents(graph, key, package, scheme),
              "direct": own, "paths": chains}
     if key in lockfile.forks:
         # one package locked at several versions: each entry with the environments it is for, and who needs it
         entry["markers"] = package.fork
-        entry["forks"] = [{"version": p.version or DYNAMIC, "markers": p.fork,
+        entry["forks"] = [{"version": shown_version(p), "markers": p.fork,
                            "dependents": _dependents(graph, key, p, scheme)} for p in lockfile.forks[key][:MAX_FORKS]]
     return entry
 
 
 def _dependents(graph: Graph, key: str, package, scheme) -> list[dict]:
-    forked = key in graph.lockfile.forks
     return [
         {"name": e.parent.name, "version": e.parent.version,
          "requirement": (e.requirement.constraint or scheme.any_version) if e.requirement.recorded else UNRECORDED,
          "floor_only": _constraint_flags(scheme, e.requirement.constraint) if e.requirement.recorded else None,
          "markers": e.requirement.markers}
-        for e in graph.dependents(key)
-        if not forked or e.requirement.locked_version in (None, package.version)
+        for e in graph.dependents(key, package.version)
     ]
 
 
