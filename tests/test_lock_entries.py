@@ -148,3 +148,12 @@ def test_zero_zero_moves_cross_one_step_and_evidence_sets_the_severity(cli) -> N
     assert (cli_move["jump"], cli_move["majors_crossed"], cli_move["initial_development"]) == ("major", 1, True)
     # the project asks for it with a floor only: nothing declared support for 0.0.8
     assert cli_move["evidence"][0]["kind"] == "undeclared"
+
+
+def test_a_version_that_is_not_a_string_is_an_error_not_a_dynamic_version(cli, tmp_path: Path) -> None:
+    lock = tmp_path / "uv.lock"
+    lock.write_text('version = 1\nrequires-python = ">=3.9"\n\n[[package]]\nname = "x"\nversion = 5\n'
+                    'source = { registry = "https://pypi.example/simple" }\n')
+    result = cli(["why", "x", lock])
+    assert result.code == 2
+    assert result.err == f"lockrisk: error: {lock}:4: package[0].version: expected a string\n"

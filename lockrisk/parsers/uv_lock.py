@@ -107,9 +107,9 @@ def parse_uv_lock(data: bytes, path: str) -> Lockfile:
                 for group, items in dev.items():
                     direct += _declared(items, str(group), line)
             continue
-        version = raw.get("version")
+        version = raw.get("version", "")  # none: a local project whose version is computed when it is built
         if not isinstance(version, str):
-            version = ""  # a local project whose version is computed when it is built
+            raise ParseError(f"{where}.version: expected a string", path=path, line=line)
         requires = _edges(raw.get("dependencies", []), f"{where}.dependencies", path, line)
         for table in ("optional-dependencies", "dev-dependencies"):
             extra = raw.get(table, {})
