@@ -20,6 +20,7 @@ optional extra) or whose range the lockfile does not record cannot prove a confl
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 
 from lockrisk.errors import VersionError
@@ -41,6 +42,7 @@ class HoldCheck:
     also_held: tuple[str, ...] = ()  # "rack 2.2.8": what has to move back with it
 
 
+@functools.lru_cache(maxsize=1 << 16)  # hubs are asked about by every change that holds a dependent of theirs
 def _admits(scheme: Scheme, constraint: str, version: str) -> bool | None:
     try:
         return scheme.constraint(constraint).admits(version)

@@ -172,6 +172,7 @@ def look_up(findings: list[Finding], graph: Graph, lookup) -> list[Finding]:
 
 
 READ_BACK_LIMIT = 50
+READ_BACK_BYTES = 256 * 1024  # manifest text read back at planning time, over all pins of one report
 
 
 def attach_pins(findings: list[Finding], pair: LockfilePair, pin_at: str) -> list[Finding]:
@@ -190,11 +191,13 @@ def attach_pins(findings: list[Finding], pair: LockfilePair, pin_at: str) -> lis
     planned = 0
     for f in findings:
         if wants_pin(f, pin_at):
-            # each suggestion's edit is read back for the first READ_BACK_LIMIT pins; every pin is read back
-            # before it is written, so a large manifest with hundreds of pins costs no square
+            # each suggestion's edit is read back for the first READ_BACK_LIMIT pins, and no more than
+            # READ_BACK_BYTES of manifest in all; every pin is read back before it is written, so a large
+            # manifest with hundreds of pins costs no square
+            read_back = planned < READ_BACK_LIMIT and planned * len(text or "") < READ_BACK_BYTES
             pin = suggest_pin(f, manifest_path=pair.manifest_label or manifest_name(pair.new), manifest_text=text,
                               tool_version=pair.new.tool_version, ecosystem=pair.new.ecosystem,
-                              lock_kind=pair.new.kind, read_back=planned < READ_BACK_LIMIT)
+                              lock_kind=pair.new.kind, read_back=read_back)
             planned += 1
             f = replace(f, pin=pin)
         out.append(f)

@@ -17,6 +17,7 @@ fails the check, or a Gemfile too dynamic to edit safely, becomes a "manual" pla
 from __future__ import annotations
 
 import bisect
+import functools
 import re
 from dataclasses import dataclass
 
@@ -60,6 +61,46 @@ class _Lines:
         return line[:len(line) - len(line.lstrip(" \t"))]
 
 
+@dataclass(frozen=True, slots=True)
+class _Index:
+    """What planning needs from one Gemfile, built once per text: a diff with hundreds of pins plans them all
+    against the same Gemfile, so nothing here is rescanned per pin."""
+
+    gemfile: Gemfile
+    split: _Lines
+    calls_by_name: dict[str, list[GemCall]]
+    unnamed: GemCall | None  # the first `gem` call whose name is code, not a string
+    quote: str  # the quote the Gemfile's gem names use
+    last_top: int | None  # end of the last top-level gem call
+    last_runtime: int | None  # end of the last top-level gem call without a group option
+    last_source: int | None  # end of the last `source` statement
+    boundaries: list[int]  # sorted line starts where a top-level statement may begin
+
+
+@functools.lru_cache(maxsize=4)
+def _index(text: str) -> _Index:
+    gemfile = read_gemfile(text)
+    by_name: dict[str, list[GemCall]] = {}
+    unnamed = None
+    names = set()
+    last_top = last_runtime = None
+    for c in gemfile.calls:
+        if c.name is None:
+            unnamed = unnamed or c
+            continue
+        by_name.setdefault(c.name, []).append(c)
+        names.add(text[c.args[0].start])
+        if c.top_level:
+            last_top = c.end
+            if not {"group", "groups"} & set(c.option_keys):
+                last_runtime = c.end
+    sources = [s for s in gemfile.statements if s.head == "source"]
+    return _Index(gemfile=gemfile, split=_Lines.of(text), calls_by_name=by_name, unnamed=unnamed,
+                  quote="'" if "'" in names and '"' not in names else '"', last_top=last_top,
+                  last_runtime=last_runtime, last_source=sources[-1].end if sources else None,
+                  boundaries=sorted(gemfile.boundaries))
+
+
 def _value(call: GemCall, position: int) -> str:
     return call.args[position].tokens[0].value or ""
 
@@ -82,11 +123,11 @@ def _manual(requirement: str, line: int | None, reason: str) -> PinPlan:
 
 
 def plan_gemfile_pin(text: str, request: PinRequest) -> PinPlan:
-    gemfile = read_gemfile(text)
-    split = _Lines.of(text)
-    calls = [c for c in gemfile.calls if c.name == request.name]
+    index = _index(text)
+    gemfile, split = index.gemfile, index.split
+    calls = index.calls_by_name.get(request.name, [])
     if not calls:
-        return _new_line(text, gemfile, split, request)
+        return _new_line(text, index, request)
     ceiling = RUBYGEMS.ceiling_for(request.old)
     insertions: list[tuple[int, str]] = []  # (offset, text)
     wanted: list[tuple[str, ...]] = []
@@ -201,36 +242,32 @@ def _gem_call(name: str, ceiling: str, groups: tuple[str, ...], quote: str) -> s
     return call
 
 
-def _anchor(gemfile: Gemfile, request: PinRequest) -> int | None:
+def _anchor(index: _Index, request: PinRequest) -> int | None:
     """The offset the new line goes after: the last runtime gem (the last gem of all for a group-only pin),
     else the last `source`; None for the end of the Gemfile."""
-    top = [c for c in gemfile.calls if c.top_level and c.name]
-    runtime = [c for c in top if not {"group", "groups"} & set(c.option_keys)]
-    if request.groups and top:
-        return top[-1].end
-    if runtime:
-        return runtime[-1].end
-    if top:
-        return top[-1].end
-    sources = [s for s in gemfile.statements if s.head == "source"]
-    return sources[-1].end if sources else None
+    if request.groups and index.last_top is not None:
+        return index.last_top
+    if index.last_runtime is not None:
+        return index.last_runtime
+    if index.last_top is not None:
+        return index.last_top
+    return index.last_source
 
 
-def _new_line(text: str, gemfile: Gemfile, split: _Lines, request: PinRequest) -> PinPlan:
+def _new_line(text: str, index: _Index, request: PinRequest) -> PinPlan:
+    gemfile, split = index.gemfile, index.split
     ceiling = RUBYGEMS.ceiling_for(request.old)
     if gemfile.unread_from is not None:  # the rest of the file may name the gem
         return _manual(ceiling, gemfile.problem_line,
                        f"the Gemfile does not read as Ruby from line {gemfile.problem_line} ({gemfile.problem}), "
                        f"so lockrisk cannot tell whether it names {request.name}: pin it by hand")
-    unnamed = [c for c in gemfile.calls if c.name is None]
-    if unnamed:
-        line = split.index(unnamed[0].start) + 1
+    if index.unnamed is not None:
+        line = split.index(index.unnamed.start) + 1
         return _manual(ceiling, line, f"line {line} names a gem with code, not a string, so lockrisk cannot tell "
                                       f"whether it is {request.name}: pin it by hand")
-    names = [text[c.args[0].start] for c in gemfile.calls if c.name]
-    quote = "'" if "'" in names and '"' not in names else '"'
-    after = _anchor(gemfile, request)
-    places = sorted(gemfile.boundaries)
+    quote = index.quote
+    after = _anchor(index, request)
+    places = index.boundaries
     if after is None:
         chosen = places[-1] if places else None
     else:
@@ -239,11 +276,11 @@ def _new_line(text: str, gemfile: Gemfile, split: _Lines, request: PinRequest) -
     if chosen is None:
         line = split.index(after) + 1 if after is not None else len(split.lines)
         return _manual(ceiling, line, f"no line after line {line} starts a new top-level statement: pin it by hand")
-    index = split.starting_at(chosen)
+    at = split.starting_at(chosen)
     body = comment_block(request.comment, "") + _gem_call(request.name, ceiling, request.groups, quote) + "\n"
-    edit = ManifestEdit(inserts=((index, "\n" + body),))
+    edit = ManifestEdit(inserts=((at, "\n" + body),))
     problem = (_check(text, gemfile, edit, request.name, [(ceiling,)], top_level_new=True)
                if request.read_back else "")
     if problem:
-        return _manual(ceiling, index + 1, problem)
-    return PinPlan(status="insert", requirement=ceiling, line=index + 2, text=body, edit=edit)
+        return _manual(ceiling, at + 1, problem)
+    return PinPlan(status="insert", requirement=ceiling, line=at + 2, text=body, edit=edit)
