@@ -143,11 +143,13 @@ def load_settings(explicit: Path | None, cwd: Path, lockfile_paths: list[str] | 
     `read_text` reads a settings file (None when it does not exist): the working tree by default, the
     base revision in `lockrisk ci`, so that a pull request never configures its own review.
     """
-    from lockrisk.tomlload import loads
-
     def read(path: Path) -> dict[str, Any] | None:
         text = read_text(path)
-        return None if text is None else loads(text, f"{path}{label}")
+        if text is None:
+            return None
+        from lockrisk.tomlload import loads  # only when there is a settings file: start-up stays lean
+
+        return loads(text, f"{path}{label}")
 
     if explicit is not None:
         doc = read(explicit)

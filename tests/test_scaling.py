@@ -65,3 +65,63 @@ def test_work_per_finding_does_not_grow_with_the_lockfile(tmp_path: Path, monkey
     assert large_pins > 60 and large_pins > small_pins  # enough pins that per-pin work would show
     assert large["tokenize"] <= 60, seen  # read once, plus the read-backs of the first 50 pins
     assert large["reachable_from"] <= 4 and small["reachable_from"] <= 4, seen  # runtime + each non-runtime tier
+
+
+@pytest.mark.parametrize("fmt", ["poetry", "uv"])
+def test_pyproject_pins_read_the_manifest_a_bounded_number_of_times(fmt: str, tmp_path: Path, monkeypatch) -> None:
+    """Counted: pins for a whole report are planned against one reading of pyproject.toml (the TOML document and
+    its layout), plus the read-backs of the first pins; never one reading per pin."""
+    from lockrisk import tomlload
+    from lockrisk.edit import pyproject, tomlscan
+
+    counts = {"loads": 0, "scan": 0}
+    real_loads, real_scan = tomlload.loads, tomlscan.scan
+
+    def loads(text, path):
+        counts["loads"] += 1
+        return real_loads(text, path)
+
+    def scan(text):
+        counts["scan"] += 1
+        return real_scan(text)
+
+    monkeypatch.setattr(tomlload, "loads", loads)
+    monkeypatch.setattr(pyproject, "scan", scan)
+    monkeypatch.setattr("lockrisk.pipeline.READ_BACK_LIMIT", 0)  # no read-backs: what is left is per-report work
+    pyproject._doc.cache_clear()
+    pyproject._layout.cache_clear()
+    report = build_report("diff", [pair_from_files(*GENERATORS[fmt](tmp_path, 8000))])
+    pins = [f.pin for f in report.findings if f.pin is not None]
+    assert len(pins) >= 4 and all(p.action == "edit" for p in pins), pins
+    assert counts["loads"] <= 1 and counts["scan"] <= 1, (len(pins), counts)  # once per report, not per pin
+
+
+@pytest.mark.parametrize("fmt", ["poetry", "uv"])
+def test_python_lockfiles_are_read_in_one_pass(fmt: str, tmp_path: Path, monkeypatch) -> None:
+    """Counted: a generated poetry.lock or uv.lock is read by the one-pass reader, never handed to tomllib, and the
+    number of regular-expression matches it makes grows with the file, not faster."""
+    from lockrisk.parsers import load_path, locktoml
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("tomllib read a generated lockfile: the one-pass reader gave up on it")
+
+    monkeypatch.setattr(f"lockrisk.parsers.{fmt}_lock.loads", refuse)
+    calls = {"lines": 0}
+    real_run = locktoml._Reader.run
+
+    def run(self):
+        calls["lines"] += len(self.lines)
+        return real_run(self)
+
+    monkeypatch.setattr(locktoml._Reader, "run", run)
+    sizes = []
+    for n in (1000, 4000):
+        calls["lines"] = 0
+        _, new = GENERATORS[fmt](tmp_path / str(n), n)
+        started = time.perf_counter()
+        lockfile = load_path(new)
+        sizes.append((n, calls["lines"], time.perf_counter() - started))
+        assert len(lockfile.packages) == n
+    (_, small_lines, small_s), (_, large_lines, large_s) = sizes
+    assert 3.0 < large_lines / small_lines < 5.0, sizes
+    assert large_s / small_s < 7.0, sizes

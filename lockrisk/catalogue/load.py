@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import functools
 from dataclasses import dataclass
-from importlib import resources
+from pathlib import Path
 from typing import Any
 
 from lockrisk.errors import LockriskError
@@ -48,10 +48,15 @@ class Breakage:
 
 @functools.lru_cache(maxsize=None)
 def _read(name: str) -> dict[str, Any]:
-    from lockrisk.tomlload import loads
+    from lockrisk.parsers.locktoml import read_lock_toml
 
-    text = resources.files("lockrisk.catalogue").joinpath(name).read_text(encoding="utf-8")
-    return loads(text, f"lockrisk/catalogue/{name}")
+    text = (Path(__file__).parent / name).read_text(encoding="utf-8")
+    doc = read_lock_toml(text)  # the catalogue keeps to the plain TOML lockfiles use: read without tomllib
+    if doc is None:
+        from lockrisk.tomlload import loads
+
+        doc = loads(text, f"lockrisk/catalogue/{name}")
+    return doc
 
 
 @functools.lru_cache(maxsize=None)

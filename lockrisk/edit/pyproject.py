@@ -14,8 +14,9 @@ A package installed only under environment markers keeps them in its pin.
 
 from __future__ import annotations
 
-import re
 import copy
+import functools
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -342,10 +343,18 @@ def _pruned(obj: Any) -> Any:
     return obj
 
 
+@functools.lru_cache(maxsize=8)
 def _doc(text: str, path: str) -> dict[str, Any]:
+    """The document (callers never change it: `_without` works on a copy). Pins for a whole report are planned
+    against one pyproject.toml, so it is read once."""
     from lockrisk.tomlload import loads
 
     return loads(text, path)
+
+
+@functools.lru_cache(maxsize=8)
+def _layout(text: str) -> Layout:
+    return scan(text)
 
 
 def _verified(text: str, path: str, request: PinRequest, plan: PinPlan) -> PinPlan:
@@ -402,7 +411,7 @@ def plan_pyproject_pin(text: str, path: str, request: PinRequest) -> PinPlan:
         doc = _doc(text, path)
     except LockriskError as exc:
         return PinPlan(status="manual", requirement=ceiling, reason=exc.message)
-    layout = scan(text)
+    layout = _layout(text)
     spots = _spots(layout, request.key, request.lock_kind)
     declared = _declared(doc, request.key, request.lock_kind)
     if len(declared) != len(spots):
@@ -411,9 +420,8 @@ def plan_pyproject_pin(text: str, path: str, request: PinRequest) -> PinPlan:
                        reason=f"{request.name} is declared in a form lockrisk cannot edit ({places}): "
                               "add the ceiling by hand")
     quote, paren = _style(layout, request.lock_kind)
-    if not spots:
-        return _verified(text, path, request, _new_entry(layout, request, quote, paren))
-    return _verified(text, path, request, _edit_spots(layout, spots, request, paren))
+    plan = _new_entry(layout, request, quote, paren) if not spots else _edit_spots(layout, spots, request, paren)
+    return _verified(text, path, request, plan) if request.read_back else plan
 
 
 def _edit_spots(layout: Layout, spots: list[_Spot], request: PinRequest, paren: bool) -> PinPlan:
@@ -461,9 +469,42 @@ def _edit_spots(layout: Layout, spots: list[_Spot], request: PinRequest, paren: 
         text, layout.line_starts[anchor]))
     edited = dict(replaces)
     shown = comment + edited.get(anchor, _line_text(layout, anchor)) + "\n"
-    requirement = _written_requirement(apply_edit(text, ManifestEdit(replaces=replaces)), request)
+    requirement = _written_after(layout, spots, edits, request)
     return PinPlan(status="edit", requirement=requirement or PYPI.ceiling_for(request.old), line=anchor + 1,
                    text=shown, edit=ManifestEdit(replaces=replaces, inserts=((anchor, comment),) if comment else ()))
+
+
+def _written_after(layout: Layout, spots: list[_Spot], edits: list[tuple[int, int, str]], request: PinRequest) -> str:
+    """The constraint the first place states once `edits` are made, worked out from that place alone: reading the
+    whole edited file again for every pin would cost a pass over the manifest per finding."""
+    text = layout.text
+    for spot in spots:
+        if spot.version_slot is not None:
+            if any(start == spot.version_slot for start, _, _ in edits):
+                return PYPI.ceiling_for(request.old)  # the `version = "..."` just written
+            continue
+        lit = spot.lit
+        if lit is None:
+            continue
+        inside = sorted(e for e in edits if lit.start < e[0] and e[1] < lit.end)
+        if lit.multiline or (lit.escaped and inside):
+            return _written_requirement(apply_edit(text, ManifestEdit(replaces=_replaces(layout, edits))), request)
+        value = lit.value
+        if inside:
+            body, done = [], lit.start + 1
+            for start, end, added in inside:
+                body.append(text[done:start] + added)
+                done = end
+            value = "".join(body) + text[done:lit.end - 1]
+        if spot.kind == "poetry":
+            return value
+        from packaging.requirements import InvalidRequirement, Requirement
+
+        try:
+            return str(Requirement(value).specifier)
+        except InvalidRequirement:
+            return ""
+    return ""
 
 
 def _written_requirement(text: str, request: PinRequest) -> str:

@@ -72,11 +72,22 @@ def _poetry_entries(name: str, value: Any, group: str, line: int | None) -> list
     return out
 
 
-def _line_of(text: str, name: str) -> int | None:
-    """Best-effort line of a requirement naming `name` (for annotations and edits)."""
-    pattern = re.compile(rf"^\s*[\"']?{re.escape(name)}[\"']?\s*(=|[\[<>=!~;\s\"'])", re.M | re.I)
-    m = pattern.search(text)
-    return text.count("\n", 0, m.start()) + 1 if m else None
+# a line that starts with a name (quoted or not) followed by what may follow a requirement's name: `name = ...`,
+# `"name>=1.0",`, `"name[extra]"`, `name ; marker`
+_LEADING_NAME = re.compile(r"""^[ \t]*["']?([A-Za-z0-9._-]+)(?=["']?\s*(?:=|[\[<>=!~;\s"']))""", re.M)
+
+
+def _first_lines(text: str) -> dict[str, int]:
+    """The first line each name leads, lowercased name -> 1-based line, in one pass over the text."""
+    out: dict[str, int] = {}
+    line, counted = 1, 0
+    for m in _LEADING_NAME.finditer(text):
+        name = m.group(1).lower()
+        if name not in out:
+            line += text.count("\n", counted, m.start())
+            counted = m.start()
+            out[name] = line
+    return out
 
 
 def read_pyproject(data: bytes, path: str) -> PyprojectRequirements:
@@ -138,9 +149,10 @@ def read_pyproject(data: bytes, path: str) -> PyprojectRequirements:
                 if (r := _pep508(item, str(group), None)) is not None:
                     reqs.append(r)
 
+    lines = _first_lines(text)  # best-effort line of each requirement, for annotations and edits
     located = tuple(
         Requirement(name=r.name, key=r.key, constraint=r.constraint, markers=r.markers, optional=r.optional,
-                    groups=r.groups, line=_line_of(text, r.name))
+                    groups=r.groups, line=lines.get(r.name.lower()))
         for r in reqs
     )
     return PyprojectRequirements(requirements=_merge_groups(located), layout="+".join(layouts) or "none",

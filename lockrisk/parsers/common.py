@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import bisect
 import re
 
 from lockrisk.errors import ParseError
@@ -30,6 +31,8 @@ def decode_text(data: bytes, path: str) -> str:
 
 
 def refuse_conflicts(text: str, path: str) -> None:
+    if not any(marker in text for marker in ("<<<<<<<", "=======", ">>>>>>>", "|||||||")):
+        return  # a substring scan is much quicker than a line-anchored search over a large lockfile
     m = _CONFLICT.search(text)
     if m:
         line = text.count("\n", 0, m.start()) + 1
@@ -55,6 +58,26 @@ def _wheel_platforms(item: str) -> list[str]:
     return parts[-1].split(".") if len(parts) >= 5 else []
 
 
+_WS = r"[^\S\n]"  # whitespace within one line
+_ITEM_LINE = rf"{_WS}+\{{[^\[\]\n]*\}},?{_WS}*\n"  # _ARTIFACT_ITEM, newline included
+_LIST_BODY = rf"\[\n(?:{_ITEM_LINE})*\](?=\n|\Z)"
+_FILE_LIST = re.compile(rf"(?:files|wheels) = {_LIST_BODY}")  # matched at a line start
+_HASH_LIST = re.compile(rf"""^(?:"[^"\n]*"|'[^'\n]*'|[A-Za-z0-9_.-]+) = {_LIST_BODY}""", re.M)
+_SDIST = re.compile(r"sdist = \{.*\}$", re.M)  # matched at a line start
+
+
+def line_starts(text: str, prefix: str) -> list[int]:
+    """Offsets of the lines that start with `prefix` (a substring search, much quicker than a ^-anchored
+    pattern tried at every offset of a large file)."""
+    out = [0] if text.startswith(prefix) else []
+    needle = "\n" + prefix
+    at = text.find(needle)
+    while at >= 0:
+        out.append(at + 1)
+        at = text.find(needle, at + 1)
+    return out
+
+
 def read_artifact_lists(text: str) -> tuple[str, dict[int, frozenset[str]]]:
     """The text with its per-file hash lists blanked out, and the wheel platforms each package lists.
 
@@ -65,44 +88,62 @@ def read_artifact_lists(text: str) -> tuple[str, dict[int, frozenset[str]]]:
     wheels named there (`manylinux_2_17_x86_64`, `win_amd64`, `any`) are collected for the package
     whose `[[package]]` header came last, keyed by that header's line number (1-based).
     """
-    lines = text.split("\n")
-    n = len(lines)
-    out: list[str] = []
+    # the lines that start with "[": package headers, and the section each hash list sits in
+    brackets = [(at, text[at:text.find("\n", at) % (len(text) + 1)].strip()) for at in line_starts(text, "[")]
+    starts = [offset for offset, _ in brackets]
+    package_at: list[int] = []  # for each bracket line: the offset of the package header at or before it, or -1
+    for offset, head in brackets:
+        last = offset if head.startswith(("[[package]]", "[[distribution]]")) else (package_at[-1] if package_at else -1)
+        package_at.append(last)
+    blocks: list[tuple[int, int]] = []
     wheels: dict[int, set[str]] = {}
-    in_metadata_files = False
-    header = 0
-    i = 0
-    while i < n:
-        line = lines[i]
-        if line.startswith("["):
-            in_metadata_files = line.strip() == "[metadata.files]"
-            if line.startswith(("[[package]]", "[[distribution]]")):
-                header = i + 1
-        opens_list = line in _ARTIFACT_LISTS or (in_metadata_files and _HASH_KEY.match(line) is not None)
-        if opens_list:
-            j = i + 1
-            while j < n and _ARTIFACT_ITEM.match(lines[j]):
-                j += 1
-            if j < n and lines[j] == "]":
-                if header and not in_metadata_files:
-                    tags = wheels.setdefault(header, set())
-                    for item in lines[i + 1:j]:
-                        tags.update(_wheel_platforms(item))
-                out.extend([""] * (j - i + 1))
-                i = j + 1
-                continue
-        elif line.startswith("sdist = {") and line.endswith("}") and "\n" not in line:
-            out.append("")
-            i += 1
+    header_at, counted, line = -1, 0, 1
+    lists = (_FILE_LIST.match(text, at) for at in sorted(line_starts(text, "files = [") + line_starts(text, "wheels = [")))
+    for m in lists:
+        if m is None:
             continue
-        out.append(line)
-        i += 1
-    return "\n".join(out), {k: frozenset(v) for k, v in wheels.items()}
+        k = bisect.bisect_right(starts, m.start()) - 1
+        if k >= 0 and brackets[k][1] == "[metadata.files]":
+            continue  # read below, with the hash lists of that section
+        blocks.append(m.span())
+        header = package_at[k] if k >= 0 else -1
+        if header < 0:
+            continue
+        if header != header_at:
+            line += text.count("\n", counted, header)
+            counted = header_at = header
+        tags = wheels.setdefault(line, set())
+        for item in m.group().split("\n")[1:-1]:
+            tags.update(_wheel_platforms(item))
+    for k, (offset, head) in enumerate(brackets):
+        if head == "[metadata.files]":
+            end = starts[k + 1] if k + 1 < len(starts) else len(text)
+            blocks.extend(m.span() for m in _HASH_LIST.finditer(text, offset, end))
+    sdists = (_SDIST.match(text, at) for at in line_starts(text, "sdist = {"))
+    blocks.extend(m.span() for m in sdists if m)  # a line of its own: never inside a list above
+    found = {k: frozenset(v) for k, v in wheels.items()}
+    if not blocks:
+        return text, found
+    out: list[str] = []
+    done = 0
+    for begin, end in sorted(blocks):
+        out.append(text[done:begin])
+        out.append("\n" * text.count("\n", begin, end))
+        done = end
+    out.append(text[done:])
+    return "".join(out), found
 
 
 def header_lines(text: str, pattern: re.Pattern[str]) -> list[int]:
-    """1-based numbers of the lines `pattern` matches, in one pass."""
-    return [number for number, line in enumerate(text.split("\n"), start=1) if pattern.match(line)]
+    """1-based numbers of the lines that start with "[" and that `pattern` matches, in one pass."""
+    out: list[int] = []
+    line, counted = 1, 0
+    for at in line_starts(text, "["):
+        if pattern.match(text, at):
+            line += text.count("\n", counted, at)
+            counted = at
+            out.append(line)
+    return out
 
 
 def split_forks(entries: dict[str, list]) -> tuple[dict, dict]:

@@ -13,6 +13,7 @@ from lockrisk.errors import ParseError
 from lockrisk.model import Lockfile, Package, Requirement, Source
 from lockrisk.names import pypi_key
 from lockrisk.parsers.common import decode_text, header_lines, read_artifact_lists, refuse_conflicts, split_forks
+from lockrisk.parsers.locktoml import read_lock_toml
 from lockrisk.tomlload import loads
 
 KNOWN_LOCK_VERSIONS = ("1.0", "1.1", "2.0", "2.1")
@@ -25,14 +26,17 @@ def _where(index: int, key: str = "") -> str:
     return f"package[{index}]{'.' + key if key else ''}"
 
 
-def _expect_str(value: Any, where: str, path: str, line: int | None) -> str:
+def _expect_str(value: Any, index: int, key: str, path: str, line: int | None) -> str:
     if not isinstance(value, str):
-        raise ParseError(f"{where}: expected a string, got {type(value).__name__}", path=path, line=line)
+        raise ParseError(f"{_where(index, key)}: expected a string, got {type(value).__name__}", path=path, line=line)
     return value
 
 
-def _dependency_requirements(name: str, value: Any, where: str, path: str, line: int | None) -> list[Requirement]:
+def _dependency_requirements(name: str, value: Any, index: int, path: str, line: int | None) -> list[Requirement]:
     key = pypi_key(name)
+    if isinstance(value, str):  # the common case: `idna = ">=2.5"`
+        return [Requirement(name=name, key=key, constraint=value.strip(), line=line)]
+    where = _where(index, "dependencies")
     entries = value if isinstance(value, list) else [value]
     out: list[Requirement] = []
     for entry in entries:
@@ -61,11 +65,14 @@ def _dependency_requirements(name: str, value: Any, where: str, path: str, line:
     return out
 
 
-def _source(raw: Any, where: str, path: str, line: int | None) -> Source:
+_REGISTRY = Source(kind="registry")
+
+
+def _source(raw: Any, index: int, path: str, line: int | None) -> Source:
     if raw is None:
-        return Source(kind="registry")
+        return _REGISTRY
     if not isinstance(raw, dict):
-        raise ParseError(f"{where}.source: expected a table", path=path, line=line)
+        raise ParseError(f"{_where(index)}.source: expected a table", path=path, line=line)
     kind = _SOURCE_KINDS.get(str(raw.get("type", "")), "url")
     return Source(
         kind=kind,  # type: ignore[arg-type]
@@ -79,7 +86,9 @@ def parse_poetry_lock(data: bytes, path: str) -> Lockfile:
     text = decode_text(data, path)
     refuse_conflicts(text, path)
     stripped, wheels = read_artifact_lists(text)
-    doc = loads(stripped, path)
+    doc = read_lock_toml(stripped)  # the subset Poetry and uv write, in one pass
+    if doc is None:
+        doc = loads(stripped, path)
     notes: list[str] = []
 
     metadata = doc.get("metadata")
@@ -101,14 +110,14 @@ def parse_poetry_lock(data: bytes, path: str) -> Lockfile:
         line = headers[index] if index < len(headers) else None
         if not isinstance(raw, dict):
             raise ParseError(f"{_where(index)}: expected a table", path=path, line=line)
-        name = _expect_str(raw.get("name"), _where(index, "name"), path, line)
-        version = _expect_str(raw.get("version"), _where(index, "version"), path, line)
+        name = _expect_str(raw.get("name"), index, "name", path, line)
+        version = _expect_str(raw.get("version"), index, "version", path, line)
         deps = raw.get("dependencies", {})
         if not isinstance(deps, dict):
             raise ParseError(f"{_where(index, 'dependencies')}: expected a table", path=path, line=line)
         requires: list[Requirement] = []
         for dep_name, value in deps.items():
-            requires.extend(_dependency_requirements(dep_name, value, _where(index, "dependencies"), path, line))
+            requires.extend(_dependency_requirements(dep_name, value, index, path, line))
         groups = raw.get("groups")
         if not isinstance(groups, list):
             category = raw.get("category")
@@ -119,7 +128,7 @@ def parse_poetry_lock(data: bytes, path: str) -> Lockfile:
             name=name,
             key=key,
             version=version,
-            source=_source(raw.get("source"), _where(index), path, line),
+            source=_source(raw.get("source"), index, path, line),
             requires=tuple(requires),
             groups=tuple(str(g) for g in groups),
             markers=markers,
