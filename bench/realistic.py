@@ -1,10 +1,12 @@
 """Realistic generated lockfile pairs: a manifest beside the lock, hub packages with wide fan-in, test and
 development groups, floor-only edges and many majors, in all three formats.
 
-    python bench/realistic.py [--sizes 1000,10000,100000] [--formats gem,poetry,uv] [--keep DIR]
+    python bench/realistic.py [--sizes 1000,10000,100000] [--formats gem,poetry,uv] [--repeat 3] [--no-tools]
 
 Each pair is diffed end to end (`lockrisk diff --offline -f json`) three times; the median, the peak memory
-and the ratio between sizes are printed. The same generator feeds tests/test_scaling.py at small sizes.
+and the ratio between sizes are printed, next to the ecosystem's own tool reading the same new lockfile
+whole (Bundler's LockfileParser, `uv tree --frozen`, `poetry show --tree`), when it is installed, as a
+ratio from the same run. The same generator feeds tests/test_scaling.py at small sizes.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ from __future__ import annotations
 import argparse
 import os
 import random
+import shutil
 import statistics
 import subprocess
 import sys
@@ -124,7 +127,7 @@ def uv_pair(folder: Path, n: int, seed: int = 1) -> tuple[Path, Path]:
                        'source = { registry = "https://pypi.example/simple" }\n')
             if deps[name]:
                 out.append("dependencies = [\n" + "".join(f'    {{ name = "{d}" }},\n' for d, _ in deps[name]) + "]\n")
-            out.append(f'wheels = [\n    {{ url = "https://files.example/{name}.whl", hash = "sha256:{"0" * 64}" }},\n]\n\n')
+            out.append(f'wheels = [\n    {{ url = "https://files.example/{name}-{_v(versions[name])}-py3-none-any.whl", hash = "sha256:{"0" * 64}" }},\n]\n\n')
         return "".join(out)
 
     pyproject = ('[project]\nname = "app"\nversion = "0.1.0"\nrequires-python = ">=3.10"\ndependencies = [\n'
@@ -140,6 +143,62 @@ def uv_pair(folder: Path, n: int, seed: int = 1) -> tuple[Path, Path]:
 GENERATORS = {"gem": gem_pair, "poetry": poetry_pair, "uv": uv_pair}
 
 
+TOOL_LIMIT = 120.0  # seconds one run of the ecosystem's own tool may take before it is reported as "> limit"
+BUNDLER_PARSE = (
+    'require "tmpdir"; d = Dir.mktmpdir; File.write(File.join(d, "Gemfile"), ""); '
+    'ENV["BUNDLE_GEMFILE"] = File.join(d, "Gemfile"); require "bundler"; '
+    "Bundler::LockfileParser.new(File.read(ARGV[0]))"
+)
+
+
+def _tool(name: str) -> str | None:
+    beside = Path(sys.executable).with_name(name)
+    return str(beside) if beside.exists() else shutil.which(name)
+
+
+def tool_command(fmt: str, lock: Path) -> tuple[list[str], dict[str, str]] | None:
+    """The ecosystem's own tool doing comparable work on the same lockfile (reading it whole and walking its
+    graph): Bundler's LockfileParser, `uv tree`, `poetry show --tree`; None when the tool is not installed."""
+    if fmt == "gem":
+        ruby = shutil.which("ruby")
+        return ([ruby, "-e", BUNDLER_PARSE, str(lock)], {}) if ruby else None
+    if fmt == "uv":
+        uv = _tool("uv")
+        return ([uv, "tree", "--frozen", "--offline", "--directory", str(lock.parent)], {}) if uv else None
+    poetry = _tool("poetry")
+    if poetry is None:
+        return None
+    env = {"POETRY_VIRTUALENVS_CREATE": "false", "POETRY_CACHE_DIR": str(lock.parent / ".poetry-cache")}
+    return [poetry, "show", "--tree", "--no-ansi", "--no-interaction", "--directory", str(lock.parent)], env
+
+
+def tool_time(fmt: str, lock: Path, repeat: int) -> float | str | None:
+    """Median whole-process seconds of the ecosystem's tool, "> N s" past TOOL_LIMIT, None without the tool."""
+    found = tool_command(fmt, lock)
+    if found is None:
+        return None
+    cmd, extra = found
+    times = []
+    for _ in range(repeat):
+        started = time.monotonic()
+        try:
+            proc = subprocess.run(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+                                  env={**os.environ, **extra}, timeout=TOOL_LIMIT)
+        except subprocess.TimeoutExpired:
+            return f"> {TOOL_LIMIT:.0f} s"
+        if proc.returncode != 0:
+            return None
+        times.append(time.monotonic() - started)
+    return statistics.median(times)
+
+
+def _lockrisk() -> list[str]:
+    """The command as users run it: the installed `lockrisk` script when there is one (it peaks lower in memory
+    than `python -m lockrisk`, which keeps the module being run alive), else the module."""
+    script = Path(sys.executable).with_name("lockrisk")
+    return [str(script)] if script.exists() else [sys.executable, "-m", "lockrisk"]
+
+
 def measure(old: Path, new: Path, repeat: int = 3) -> tuple[float, float]:
     """Median seconds and peak MB of `lockrisk diff --offline -f json` over `repeat` runs."""
     times, peaks = [], []
@@ -148,7 +207,7 @@ def measure(old: Path, new: Path, repeat: int = 3) -> tuple[float, float]:
     timer = ["/usr/bin/time", "-f", "%M"] if Path("/usr/bin/time").exists() else []
     for _ in range(repeat):
         started = time.monotonic()
-        proc = subprocess.run([*timer, sys.executable, "-m", "lockrisk", "diff", str(old), str(new), "--offline",
+        proc = subprocess.run([*timer, *_lockrisk(), "diff", str(old), str(new), "--offline",
                                "-f", "json", "--deadline", "0"], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
                               env={**os.environ, "PYTHONPATH": str(ROOT)}, text=True)
         times.append(time.monotonic() - started)
@@ -164,17 +223,23 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--sizes", default="1000,10000,100000")
     parser.add_argument("--formats", default="gem,poetry,uv")
     parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--no-tools", action="store_true", help="skip the ecosystem tools' timings")
     opts = parser.parse_args(argv)
     sizes = [int(s) for s in opts.sizes.split(",")]
-    print(f"{'format':8} {'packages':>9} {'lock MB':>8} {'median s':>9} {'peak MB':>8} {'x time vs previous':>19}")
+    print(f"{'format':8} {'packages':>9} {'lock MB':>8} {'median s':>9} {'peak MB':>8} {'x time vs previous':>19} "
+          f"{'own tool s':>11} {'lockrisk / tool':>16}")
     for fmt in opts.formats.split(","):
         previous = None
         for n in sizes:
             with tempfile.TemporaryDirectory() as tmp:
                 old, new = GENERATORS[fmt](Path(tmp), n)
                 seconds, peak = measure(old, new, opts.repeat)
+                tool = None if opts.no_tools else tool_time(fmt, new, opts.repeat)
                 ratio = f"{seconds / previous:.1f}" if previous else ""
-                print(f"{fmt:8} {n:9d} {new.stat().st_size / 1e6:8.1f} {seconds:9.2f} {peak:8.0f} {ratio:>19}")
+                shown = "n/a" if tool is None else tool if isinstance(tool, str) else f"{tool:.2f}"
+                versus = f"{seconds / tool:.2f}" if isinstance(tool, float) else ""
+                print(f"{fmt:8} {n:9d} {new.stat().st_size / 1e6:8.1f} {seconds:9.2f} {peak:8.0f} {ratio:>19} "
+                      f"{shown:>11} {versus:>16}", flush=True)
                 previous = seconds
     return 0
 

@@ -220,7 +220,7 @@ def main(argv: list[str] | None = None) -> None:
     debug = "--debug" in args
     # a command builds millions of small acyclic objects (packages, requirements, findings) and frees them by
     # reference counting: the cycle collector would only rescan them (a third of the time on a 100k lockfile)
-    collecting = gc.isenabled()
+    collecting = gc.isenabled() and argv is not None  # as the program itself, the process ends right after
     gc.disable()
     try:
         if _COMMAND is None:

@@ -23,15 +23,21 @@ class Graph:
     def __init__(self, lockfile: Lockfile) -> None:
         self.lockfile = lockfile
         self.packages = lockfile.packages
-        self.reverse: dict[str, list[Edge]] = {}
+        # upwards: (parent, requirement) per key, made into sorted edges the first time a key is asked about (a
+        # report asks about the packages that moved, not about every package of a large lockfile)
+        self._parents: dict[str, list[tuple[Package, Requirement]]] = {}
+        parents = self._parents
         for package in lockfile.all_packages():  # every fork is a parent in its own right
             for req in package.requires:
-                self.reverse.setdefault(req.key, []).append(Edge(parent=package, requirement=req))
+                found = parents.get(req.key)
+                if found is None:
+                    parents[req.key] = [(package, req)]
+                else:
+                    found.append((package, req))
+        self._edges: dict[str, list[Edge]] = {}
         # downwards, a key locked at several versions requires what any of them does
         self._requires: dict[str, tuple[Requirement, ...]] = {
             key: tuple(dict.fromkeys(r for p in lockfile.entries(key) for r in p.requires)) for key in lockfile.forks}
-        for edges in self.reverse.values():
-            edges.sort(key=lambda e: (e.parent.key, e.requirement.constraint))
         self.names = {p.key: p.name for p in lockfile.packages.values()}
         self.direct: dict[str, list[Requirement]] = {}
         for req in lockfile.direct:
@@ -48,7 +54,11 @@ class Graph:
         With `version`, where `key` is locked at several versions: only the edges that reach that entry
         (uv.lock names the version an edge goes to; an edge that names none reaches every entry).
         """
-        edges = self.reverse.get(key, [])
+        edges = self._edges.get(key)
+        if edges is None:
+            edges = [Edge(parent=p, requirement=r) for p, r in self._parents.get(key, ())]
+            edges.sort(key=lambda e: (e.parent.key, e.requirement.constraint))
+            self._edges[key] = edges
         if version is None or key not in self.lockfile.forks:
             return edges
         return [e for e in edges if e.requirement.locked_version in (None, version)]

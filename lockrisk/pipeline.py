@@ -172,7 +172,7 @@ def look_up(findings: list[Finding], graph: Graph, lookup) -> list[Finding]:
 
 
 READ_BACK_LIMIT = 50
-READ_BACK_BYTES = 256 * 1024  # manifest text read back at planning time, over all pins of one report
+READ_BACK_BYTES = 128 * 1024  # manifest text read back at planning time, over all pins of one report
 
 
 def attach_pins(findings: list[Finding], pair: LockfilePair, pin_at: str) -> list[Finding]:

@@ -5,6 +5,7 @@ Kept apart from the HTTP client so that reports can redact without loading it.
 
 from __future__ import annotations
 
+import functools
 import re
 from urllib.parse import urlsplit, urlunsplit
 
@@ -16,6 +17,7 @@ def redact_text(text: str) -> str:
     return _USERINFO.sub(r"\1", text)
 
 
+@functools.lru_cache(maxsize=1024)  # the same few source URLs are printed for every finding
 def redact(url: str) -> str:
     """A URL safe to print: credentials removed."""
     try:

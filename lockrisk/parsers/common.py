@@ -121,7 +121,8 @@ def read_artifact_lists(text: str) -> tuple[str, dict[int, frozenset[str]]]:
             blocks.extend(m.span() for m in _HASH_LIST.finditer(text, offset, end))
     sdists = (_SDIST.match(text, at) for at in line_starts(text, "sdist = {"))
     blocks.extend(m.span() for m in sdists if m)  # a line of its own: never inside a list above
-    found = {k: frozenset(v) for k, v in wheels.items()}
+    shared: dict[frozenset[str], frozenset[str]] = {}  # most packages list the same few tag sets: one object each
+    found = {k: shared.setdefault(tags, tags) for k, tags in ((k, frozenset(v)) for k, v in wheels.items())}
     if not blocks:
         return text, found
     out: list[str] = []

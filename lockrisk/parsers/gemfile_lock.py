@@ -100,6 +100,7 @@ def parse_gemfile_lock(data: bytes, path: str) -> Lockfile:
     source: Source | None = None
     current: _SpecBuilder | None = None
 
+    plain, clean = _PLAIN_NAME_VERSION.fullmatch, _clean_requirement
     lines = text.split("\n")
     for lineno, raw in enumerate(lines, start=1):
         line = raw[:-1] if raw.endswith("\r") else raw
@@ -118,18 +119,27 @@ def parse_gemfile_lock(data: bytes, path: str) -> Lockfile:
         if section is None:
             continue
         if section in SOURCE_HEADERS:
-            if line == "  specs:":
+            m = plain(line)
+            if m is not None:
+                spaces, name, version = m.groups()
+                if spaces == "      " and current is not None:  # a dependency: most lines of a lockfile
+                    constraint = clean(version) if version else ""
+                    if constraint is None:
+                        raise ParseError(f"{version!r} is not a valid requirement", path=path, line=lineno)
+                    if (name, constraint) not in current.seen:
+                        current.seen.add((name, constraint))
+                        current.requires.append(Requirement(name=name, key=name, constraint=constraint, line=lineno))
+                    continue
+                indent, platform = len(spaces), None
+            elif line == "  specs:":
                 source = _source_from(section, opts)
                 continue
-            if not line.startswith("   "):  # options are the only 2-space lines (specs are 4, dependencies 6)
-                m = _OPTION.match(line)
-                if m:
-                    opts.setdefault(m.group(1), []).append(m.group(2))
-                    continue
-            m = _PLAIN_NAME_VERSION.fullmatch(line)
-            if m is not None:
-                indent, name, version, platform = len(m.group(1)), m.group(2), m.group(3), None
             else:
+                if not line.startswith("   "):  # options are the only 2-space lines (specs are 4, dependencies 6)
+                    m = _OPTION.match(line)
+                    if m:
+                        opts.setdefault(m.group(1), []).append(m.group(2))
+                        continue
                 _refuse_unclosed(line, path, lineno)
                 m = _NAME_VERSION.match(line)
                 if m is None:

@@ -79,7 +79,7 @@ def finding_to_dict(f: Finding) -> dict[str, Any]:
     return out
 
 
-def report_to_dict(report: Report) -> dict[str, Any]:
+def report_to_dict(report: Report, *, changes: bool = True) -> dict[str, Any]:
     return {
         "schema": report.schema,
         "command": report.command,
@@ -89,7 +89,7 @@ def report_to_dict(report: Report) -> dict[str, Any]:
              "packages_before": s.packages_before, "packages_after": s.packages_after}
             for s in report.lockfiles
         ],
-        "changes": [finding_to_dict(f) for f in report.findings],
+        **({"changes": [finding_to_dict(f) for f in report.findings]} if changes else {}),
         "unchecked": list(report.unchecked),
         "notes": list(report.notes),
     }
@@ -98,8 +98,14 @@ def report_to_dict(report: Report) -> dict[str, Any]:
 def render_json(report: Report) -> str:
     import sys
 
-    doc = report_to_dict(report)
     if len(report.findings) <= COMPACT_ABOVE or sys.stdout.isatty():
-        return json.dumps(doc, indent=2, ensure_ascii=False) + "\n"
-    # large reports: compact, which Python encodes in C (indented output takes its slow path)
-    return json.dumps(doc, separators=(",", ":"), ensure_ascii=False) + "\n"
+        return json.dumps(report_to_dict(report), indent=2, ensure_ascii=False) + "\n"
+    # large reports: compact, which Python encodes in C (indented output takes its slow path), one change at a
+    # time, so the dictionaries of every change are never all held at once
+    encode = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False).encode
+    head = report_to_dict(report, changes=False)
+    tail = {"unchecked": head.pop("unchecked"), "notes": head.pop("notes")}
+    parts = [encode(head)[:-1], ',"changes":[']
+    parts.append(",".join(encode(finding_to_dict(f)) for f in report.findings))
+    parts += ["],", encode(tail)[1:], "\n"]
+    return "".join(parts)

@@ -102,9 +102,10 @@ def gem_version(text: str) -> GemVersion:
 class GemRequirement:
     """A list of ANDed clauses such as `~> 2.5, >= 2.5.3`; empty means `>= 0`."""
 
-    __slots__ = ("text", "clauses")
+    __slots__ = ("text", "clauses", "_answers")
 
     def __init__(self, text: str) -> None:
+        self._answers: dict[str, bool] = {}  # version -> admitted: hubs are asked about again and again
         self.text = text.strip()
         clauses: list[tuple[str, GemVersion]] = []
         for part in self.text.split(","):
@@ -117,8 +118,15 @@ class GemRequirement:
         self.clauses: tuple[tuple[str, GemVersion], ...] = tuple(clauses) or ((">=", GemVersion("0")),)
 
     def admits(self, version: str) -> bool:
+        known = self._answers.get(version)
+        if known is not None:
+            return known
         v = gem_version(version)
-        return all(_satisfies(v, op, r) for op, r in self.clauses)
+        answer = all(_satisfies(v, op, r) for op, r in self.clauses)
+        if len(self._answers) >= 4096:  # bounded: a hostile lockfile cannot grow it without end
+            self._answers.clear()
+        self._answers[version] = answer
+        return answer
 
     def is_floor_only(self) -> bool:
         return not any(op in ("=", "<", "<=", "~>") for op, _ in self.clauses)
