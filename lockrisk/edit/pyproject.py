@@ -78,32 +78,49 @@ def _lit_reason(lit: StringLit | None) -> str:
 
 
 def _spots(layout: Layout, key: str, lock_kind: str) -> list[_Spot]:
-    spots: list[_Spot] = []
+    """Every place the tool reads a requirement on `key` from, in file order."""
+    return list(_spot_index(layout, lock_kind).get(key, ()))
+
+
+_SPOT_INDEXES: dict[tuple[int, str], tuple[Layout, dict[str, list[_Spot]]]] = {}
+
+
+def _spot_index(layout: Layout, lock_kind: str) -> dict[str, list[_Spot]]:
+    """The places of every package in one pass over the layout (pins for a whole report ask one layout)."""
+    found = _SPOT_INDEXES.get((id(layout), lock_kind))
+    if found is not None and found[0] is layout:
+        return found[1]
+    index: dict[str, list[_Spot]] = {}
+    paths = {v.path for v in layout.values}
     for kv in layout.values:
         if kv.in_array_table:
             continue  # an `[[array.of.tables]]` entry: no dependency table the tools read
         if kv.kind == "array" and _is_dependency_list(kv.path, lock_kind):
             for lit in kv.items:
                 name = _pep508_name(lit.value)
-                if name is not None and pypi_key(name) == key:
-                    spots.append(_Spot(kind="pep508", line_at=lit.start, lit=lit, reason=_lit_reason(lit)))
+                if name is not None:
+                    index.setdefault(pypi_key(name), []).append(
+                        _Spot(kind="pep508", line_at=lit.start, lit=lit, reason=_lit_reason(lit)))
             continue
         m = _POETRY_VALUE.match(kv.path) if _reads_poetry(lock_kind) else None
-        if not m or pypi_key(_unquote(m.group("name"))) != key or _unquote(m.group("name")).lower() == "python":
+        if not m or _unquote(m.group("name")).lower() == "python":
             continue
-        spot = _poetry_spot(layout, kv, m)
+        spot = _poetry_spot(layout, kv, m, paths)
         if spot is not None:
-            spots.append(spot)
-    return spots
+            index.setdefault(pypi_key(_unquote(m.group("name"))), []).append(spot)
+    if len(_SPOT_INDEXES) >= 8:
+        _SPOT_INDEXES.clear()
+    _SPOT_INDEXES[(id(layout), lock_kind)] = (layout, index)  # the layout is kept, so its id is not reused
+    return index
 
 
-def _poetry_spot(layout: Layout, kv: KeyValue, m: re.Match[str]) -> _Spot | None:
+def _poetry_spot(layout: Layout, kv: KeyValue, m: re.Match[str], paths: set[str]) -> _Spot | None:
     where = kv.key_start
     if m.group("version"):
         if kv.nested:
             return None  # the `version` of an inline table: the table itself is the spot
         prefix = kv.path[: -len(".version")]
-        elsewhere = any(v.path in (f"{prefix}.{k}" for k in _NOT_REGISTRY) for v in layout.values)
+        elsewhere = any(f"{prefix}.{k}" in paths for k in _NOT_REGISTRY)
         return _Spot(kind="poetry", line_at=where, lit=kv.string,
                      reason="it comes from git or a path, not a registry" if elsewhere else _lit_reason(kv.string))
     if kv.kind == "string":
@@ -208,6 +225,12 @@ def _marker_text(markers: str | None, quote: str) -> str | None | bool:
 
 def _style(layout: Layout, lock_kind: str) -> tuple[str, bool]:
     """The quote the file's dependency strings use, and whether it writes "name (spec)"."""
+    return _style_of(layout.text, lock_kind)
+
+
+@functools.lru_cache(maxsize=8)
+def _style_of(text: str, lock_kind: str) -> tuple[str, bool]:
+    layout = _layout(text)
     items = [lit for kv in layout.values if kv.kind == "array" and not kv.in_array_table
              and _is_dependency_list(kv.path, lock_kind) for lit in kv.items if not lit.multiline]
     single = sum(1 for lit in items if lit.quote == "'")
@@ -258,15 +281,27 @@ def _line_text(layout: Layout, index: int) -> str:
 
 def _declared(doc: dict[str, Any], key: str, lock_kind: str) -> list[tuple[str, Any]]:
     """(where, value) for every requirement on `key` that the locking tool reads from the document."""
-    out: list[tuple[str, Any]] = []
+    return list(_declared_all(doc, lock_kind).get(key, ()))
+
+
+def _declared_all(doc: dict[str, Any], lock_kind: str) -> dict[str, list[tuple[str, Any]]]:
+    """What `_declared` says for every key, in one pass over the document."""
+    out: dict[str, list[tuple[str, Any]]] = {}
     for where, container in _containers(doc, lock_kind):
         if isinstance(container, list):
-            out += [(where, item) for item in container
-                    if isinstance(item, str) and (n := _pep508_name(item)) is not None and pypi_key(n) == key]
+            for item in container:
+                if isinstance(item, str) and (n := _pep508_name(item)) is not None:
+                    out.setdefault(pypi_key(n), []).append((where, item))
         else:
-            out += [(where, value) for name, value in container.items()
-                    if pypi_key(name) == key and name.lower() != "python"]
+            for name, value in container.items():
+                if name.lower() != "python":
+                    out.setdefault(pypi_key(name), []).append((where, value))
     return out
+
+
+@functools.lru_cache(maxsize=8)
+def _declared_in(text: str, path: str, lock_kind: str) -> dict[str, list[tuple[str, Any]]]:
+    return _declared_all(_doc(text, path), lock_kind)
 
 
 def _containers(doc: dict[str, Any], lock_kind: str) -> list[tuple[str, list | dict]]:
@@ -408,12 +443,12 @@ def plan_pyproject_pin(text: str, path: str, request: PinRequest) -> PinPlan:
                        reason="pyproject.toml starts with a byte order mark, which TOML readers such as Python's "
                               "tomllib reject: save it as UTF-8 without one, then pin again")
     try:
-        doc = _doc(text, path)
+        _doc(text, path)  # a document that does not parse gets no plan
     except LockriskError as exc:
         return PinPlan(status="manual", requirement=ceiling, reason=exc.message)
     layout = _layout(text)
     spots = _spots(layout, request.key, request.lock_kind)
-    declared = _declared(doc, request.key, request.lock_kind)
+    declared = list(_declared_in(text, path, request.lock_kind).get(request.key, ()))  # the document read once
     if len(declared) != len(spots):
         places = ", ".join(dict.fromkeys(where for where, _ in declared))
         return PinPlan(status="manual", requirement=ceiling,

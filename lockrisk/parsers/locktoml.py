@@ -20,8 +20,12 @@ import re
 from typing import Any
 
 _CHARS = r'[^"\\\x00-\x08\x0a-\x1f\x7f]'  # what a basic string may hold without escapes
-# fullmatch: the most common lines, `name = "rich"`, `optional = false`, `groups = ["main"]`
-_SIMPLE_PAIR = re.compile(rf'([A-Za-z0-9_-]+) = (?:"({_CHARS}*)"|(true|false)|\["({_CHARS}*)"\])')
+# { name = "idna", marker = "sys_platform == 'win32'" }: an inline table of strings on one line
+_FLAT_BODY = (rf'\{{[ \t]*(?:[A-Za-z0-9_-]+[ \t]*=[ \t]*"{_CHARS}*"[ \t]*,[ \t]*)*'
+              rf'[A-Za-z0-9_-]+[ \t]*=[ \t]*"{_CHARS}*"[ \t]*\}}')
+# fullmatch: the most common lines, `name = "rich"`, `optional = false`, `groups = ["main"]`, `dependencies = [`
+# (its elements follow, one or more a line), `source = { registry = "..." }`
+_SIMPLE_PAIR = re.compile(rf'([A-Za-z0-9_-]+) = (?:"({_CHARS}*)"|(true|false)|\["({_CHARS}*)"\]|(\[)|({_FLAT_BODY}))')
 _KEY = re.compile(rf'[ \t]*(?:([A-Za-z0-9_-]+)|"({_CHARS}*)")[ \t]*')
 _STRING = re.compile(rf'"({_CHARS}*)"')
 _ESCAPED = re.compile(rf'"((?:{_CHARS}|\\(?:[btnfr"\\]|u[0-9A-Fa-f]{{4}}|U[0-9A-Fa-f]{{8}}))*)"')
@@ -31,8 +35,7 @@ _WORD = re.compile(r"[+-]?[0-9]+|true|false")  # an integer or a boolean; what f
 _INTEGER = re.compile(r"[+-]?(?:0|[1-9][0-9]*)")
 _SPACE = re.compile(r"[ \t]*")
 _REST = re.compile(r"[ \t]*(?:#[^\x00-\x08\x0a-\x1f\x7f]*)?")  # fullmatch: what may end a line
-_FLAT_TABLE = re.compile(  # { name = "idna", marker = "sys_platform == 'win32'" }: string values only
-    rf'\{{[ \t]*(?:[A-Za-z0-9_-]+[ \t]*=[ \t]*"{_CHARS}*"[ \t]*,[ \t]*)*[A-Za-z0-9_-]+[ \t]*=[ \t]*"{_CHARS}*"[ \t]*\}}')
+_FLAT_TABLE = re.compile(_FLAT_BODY)
 _FLAT_ITEM = re.compile(rf"[ \t]*({_FLAT_TABLE.pattern})[ \t]*(,?)[ \t]*")  # fullmatch: a long array's line
 _FLAT_PAIR = re.compile(rf'([A-Za-z0-9_-]+)[ \t]*=[ \t]*"({_CHARS}*)"')
 _HEADER = re.compile(r"[ \t]*(\[\[?)(.*?)(\]\]?)")
@@ -180,16 +183,24 @@ class _Reader:
                 line = line[:-1]
             m = simple(line)
             if m:
-                key, text, word, item = m.groups()
+                key, text, word, item, opened, table = m.groups()
                 if key in current:
                     raise Unsupported
                 if text is not None:
                     current[key] = text
                 elif word is not None:
                     current[key] = word == "true"
+                elif item is not None:
+                    current[key] = value = [item]
+                    self.inline.add(id(value))
+                elif opened is not None:
+                    current[key], i = self._long_array(i)
                 else:
-                    current[key] = array = [item]
-                    self.inline.add(id(array))
+                    pairs = _FLAT_PAIR.findall(table)
+                    current[key] = value = dict(pairs)
+                    if len(value) != len(pairs):
+                        raise Unsupported
+                    self.inline.add(id(value))
                 continue
             stripped = line.lstrip(" \t")
             if not stripped:

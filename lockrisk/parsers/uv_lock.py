@@ -23,11 +23,20 @@ _PACKAGE_HEADER = re.compile(r"^\[\[(package|distribution)\]\]\s*$", re.M)
 _LOCAL = ("editable", "virtual", "directory", "path")
 
 
+_REGISTRIES: dict[str, Source] = {}  # one Source per index URL, shared by every package from it
+
+
 def _source(raw: Any) -> Source:
     if not isinstance(raw, dict):
         return Source(kind="registry")
     if "registry" in raw:
-        return Source(kind="registry", url=str(raw["registry"]))
+        url = str(raw["registry"])
+        found = _REGISTRIES.get(url)
+        if found is None:
+            if len(_REGISTRIES) > 64:  # bounded: a hostile lock may name many
+                _REGISTRIES.clear()
+            found = _REGISTRIES[url] = Source(kind="registry", url=url)
+        return found
     if "git" in raw:
         parts = urlsplit(str(raw["git"]))
         query = parse_qs(parts.query)
@@ -42,17 +51,17 @@ def _source(raw: Any) -> Source:
     return Source(kind="registry")
 
 
-def _edges(items: Any, where: str, path: str, line: int | None) -> list[Requirement]:
+def _edges(items: Any, index: int, table: str, path: str, line: int | None) -> list[Requirement]:
     if not isinstance(items, list):
-        raise ParseError(f"{where}: expected a list of tables", path=path, line=line)
+        raise ParseError(f"package[{index}].{table}: expected a list of tables", path=path, line=line)
     out = []
     for item in items:
-        if not isinstance(item, dict) or not isinstance(item.get("name"), str):
-            raise ParseError(f"{where}: expected {{ name = ... }} tables", path=path, line=line)
+        name = item.get("name") if isinstance(item, dict) else None
+        if not isinstance(name, str):
+            raise ParseError(f"package[{index}].{table}: expected {{ name = ... }} tables", path=path, line=line)
         version = item.get("version")
-        out.append(Requirement(name=item["name"], key=pypi_key(item["name"]), constraint="",
-                               markers=item.get("marker"), recorded=False, line=line,
-                               locked_version=version if isinstance(version, str) else None))
+        out.append(Requirement(name=name, key=pypi_key(name), constraint="", markers=item.get("marker"),
+                               recorded=False, line=line, locked_version=version if isinstance(version, str) else None))
     return out
 
 
@@ -113,12 +122,12 @@ def parse_uv_lock(data: bytes, path: str) -> Lockfile:
         version = raw.get("version", "")  # none: a local project whose version is computed when it is built
         if not isinstance(version, str):
             raise ParseError(f"{where}.version: expected a string", path=path, line=line)
-        requires = _edges(raw.get("dependencies", []), f"{where}.dependencies", path, line)
+        requires = _edges(raw.get("dependencies", []), index, "dependencies", path, line)
         for table in ("optional-dependencies", "dev-dependencies"):
             extra = raw.get(table, {})
             if isinstance(extra, dict):
                 for items in extra.values():
-                    requires += _edges(items, f"{where}.{table}", path, line)
+                    requires += _edges(items, index, table, path, line)
         entries.setdefault(key, []).append(
             Package(name=name, key=key, version=version, source=source, requires=tuple(requires),
                     wheels=wheels.get(line) if line else None, fork=_fork_markers(raw.get("resolution-markers")),
