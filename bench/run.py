@@ -57,11 +57,11 @@ def generate_gemfile_lock(n: int, seed: int, bump: bool) -> str:
     return "\n".join(lines)
 
 
-def timed(cmd: list[str], repeat: int = 3, ok: tuple[int, ...] = (0,)) -> float:
+def timed(cmd: list[str], repeat: int = 3, ok: tuple[int, ...] = (0,), cwd: Path = ROOT) -> float:
     times = []
     for _ in range(repeat):
         start = time.perf_counter()
-        proc = subprocess.run(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=ROOT)
+        proc = subprocess.run(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=cwd)
         times.append(time.perf_counter() - start)
         if proc.returncode not in ok:
             raise SystemExit(f"{cmd[0]} exited with {proc.returncode}")
@@ -130,9 +130,11 @@ def main() -> None:
     pair = largest_corpus_pair()
     if pair is not None and shutil.which("ruby"):
         before, after = pair
+        # both run from the project's own folder, as a user would (not from this repository's, whose
+        # pyproject.toml mentions lockrisk and would be read for settings)
         ours = timed([*LOCKRISK, "diff", str(before), str(after), "--offline", "--format", "json"], repeat=11,
-                     ok=(0, 1))
-        bundler = timed(["ruby", "-e", WHOLE_PROCESS_BUNDLER, str(after)], repeat=11)
+                     ok=(0, 1), cwd=after.parent)
+        bundler = timed(["ruby", "-e", WHOLE_PROCESS_BUNDLER, str(after)], repeat=11, cwd=after.parent)
         print(f"largest real pair: {after.parent.parent.relative_to(CORPUS)} ({after.stat().st_size / 1024:.0f} KiB)\n"
               f"| `lockrisk diff` on the pair (whole process) | Bundler parsing one file (whole process) | ratio |\n"
               f"|---|---|---|\n| {fmt(ours)} | {fmt(bundler)} | {ours / bundler:.2f} |\n")

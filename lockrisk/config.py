@@ -143,10 +143,10 @@ def load_settings(explicit: Path | None, cwd: Path, lockfile_paths: list[str] | 
     `read_text` reads a settings file (None when it does not exist): the working tree by default, the
     base revision in `lockrisk ci`, so that a pull request never configures its own review.
     """
-    def read(path: Path) -> dict[str, Any] | None:
+    def read(path: Path, mentioning: str = "") -> dict[str, Any] | None:
         text = read_text(path)
-        if text is None:
-            return None
+        if text is None or mentioning not in text:
+            return None  # a pyproject.toml that never names lockrisk holds no settings for it: not parsed
         from lockrisk.tomlload import loads  # only when there is a settings file: start-up stays lean
 
         return loads(text, f"{path}{label}")
@@ -168,7 +168,7 @@ def load_settings(explicit: Path | None, cwd: Path, lockfile_paths: list[str] | 
         if doc is not None:
             return settings_from_table(doc, f"{dotfile}{label}")
         try:
-            doc = read(place / "pyproject.toml")
+            doc = read(place / "pyproject.toml", mentioning="lockrisk")
         except LockriskError:
             continue  # an unreadable pyproject is reported by the parser that needs it
         tool = doc.get("tool", {}) if doc is not None else {}
