@@ -18,7 +18,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from lockrisk.model import Lockfile, Package, Source  # noqa: E402
 from lockrisk.registry.facts import POOL, Lookup  # noqa: E402
-from lockrisk.registry.http import HttpClient  # noqa: E402
+from lockrisk.registry.http import IN_FLIGHT, HttpClient  # noqa: E402
 
 LATENCY = 0.100
 PACKAGES = 50
@@ -76,11 +76,11 @@ def main() -> None:
         warm, warm_requests = run(lockfile, Path(tmp))
     server.shutdown()
     per_package = cold_requests // PACKAGES
-    ideal = cold_requests / POOL * LATENCY
-    print(f"{PACKAGES} packages, {per_package} requests each ({cold_requests} requests), pool {POOL}, "
-          f"{LATENCY * 1000:.0f} ms added per response")
-    print(f"first run:  {cold:.2f} s, {cold_requests} requests (ideal {cold_requests}/{POOL} x {LATENCY * 1000:.0f} ms "
-          f"= {ideal:.2f} s; one at a time would be {cold_requests * LATENCY:.1f} s)")
+    ideal = cold_requests / IN_FLIGHT * LATENCY
+    print(f"{PACKAGES} packages, {per_package} requests each ({cold_requests} requests), pool {POOL} packages, "
+          f"at most {IN_FLIGHT} requests in flight, {LATENCY * 1000:.0f} ms added per response")
+    print(f"first run:  {cold:.2f} s, {cold_requests} requests (ideal {cold_requests}/{IN_FLIGHT} x "
+          f"{LATENCY * 1000:.0f} ms = {ideal:.2f} s; one at a time would be {cold_requests * LATENCY:.1f} s)")
     print(f"second run: {warm:.3f} s, {warm_requests} requests (served from the cache within max-age)")
 
 

@@ -365,19 +365,30 @@ class AuditOptions:
     cwd: Path | None = None
 
 
-def add_alternative(finding, lookup, lockfile):
-    """Ask the registry whether a newer dependent release settles a floated major."""
+def add_alternatives(findings: list, lookup, lockfile) -> list:
+    """Ask the registry, for each floated major, whether a newer dependent release settles it: the questions
+    go out together on the look-up pool, not one after another."""
+    asked = [i for i, f in enumerate(findings) if _wants_alternative(f)]
+    answers = lookup.map(lambda i: _alternative(findings[i], lookup, lockfile), asked)
+    out = list(findings)
+    for i, text in zip(asked, answers):
+        if text:
+            f = out[i]
+            out[i] = replace(f, registry=replace(f.registry, alternative=text))
+    return out
 
-    f = finding
-    if (f.registry is None or f.direct or f.forced or f.change.jump.kind != "major" or f.change.old is None
-            or f.change.new is None or f.assessment is None or f.assessment.severity in ("info", "low")):
-        return f
+
+def _wants_alternative(f) -> bool:
+    return not (f.registry is None or f.direct or f.forced or f.change.jump.kind != "major" or f.change.old is None
+                or f.change.new is None or f.assessment is None or f.assessment.severity in ("info", "low"))
+
+
+def _alternative(f, lookup, lockfile) -> str | None:
     from lockrisk.names import pypi_key
 
     keys = [d.name if lockfile.ecosystem == "rubygems" else pypi_key(d.name) for d in f.dependents]
     dependents = [lockfile.packages[k] for k in keys if k in lockfile.packages]
-    text = lookup.alternative(f.name, f.change.old.version, f.change.new.version, dependents)
-    return replace(f, registry=replace(f.registry, alternative=text)) if text else f
+    return lookup.alternative(f.name, f.change.old.version, f.change.new.version, dependents)
 
 
 def is_offline(flag: bool, env=None) -> bool:
@@ -426,7 +437,7 @@ def run_audit(options: AuditOptions) -> int:
     graph = Graph.from_lockfile(lockfile)
     weighed = weigh_findings(findings, graph, settings=settings)
     if lookup is not None:
-        weighed = [add_alternative(f, lookup, lockfile) for f in weighed]
+        weighed = add_alternatives(weighed, lookup, lockfile)
         notes = [*notes, *lookup.notes]  # after every look-up, so the failure count is final
     name = manifest_name(lockfile)
     manifest = path.parent / name

@@ -33,8 +33,9 @@ def read_regular(path: Path, shown: str | None = None) -> bytes:
 
 
 def atomic_write(path: Path, data: str | bytes, *, expect: bytes | None = None,
-                 check: Callable[[Path], None] | None = None, shown: str | None = None) -> None:
-    """Replace `path` with `data` atomically.
+                 check: Callable[[Path], None] | None = None, shown: str | None = None, durable: bool = True) -> None:
+    """Replace `path` with `data` atomically (never half-written); `durable` also waits for the disk, which a
+    cache entry, only ever a shortcut, need not.
 
     `check(temp_path)` may raise to refuse the new content before anything is replaced. With `expect`,
     the file is read again just before os.replace and the write is refused (EditError) unless it still
@@ -46,7 +47,8 @@ def atomic_write(path: Path, data: str | bytes, *, expect: bytes | None = None,
         with os.fdopen(fd, "wb") as fh:
             fh.write(payload)
             fh.flush()
-            os.fsync(fh.fileno())
+            if durable:
+                os.fsync(fh.fileno())
         if path.exists():
             os.chmod(tmp, path.stat().st_mode & 0o7777)
         else:

@@ -149,9 +149,9 @@ def findings_for(pair: LockfilePair, settings=None, lookup=None) -> list[Finding
         findings = look_up(findings, graph, lookup)
     weighed = weigh_findings(findings, graph, settings=settings, old_graph=old_graph)
     if lookup is not None:
-        from lockrisk.commands import add_alternative
+        from lockrisk.commands import add_alternatives
 
-        weighed = [add_alternative(f, lookup, pair.new) for f in weighed]
+        weighed = add_alternatives(weighed, lookup, pair.new)
     return attach_pins(weighed, pair, settings.pin_at if settings is not None else "high")
 
 

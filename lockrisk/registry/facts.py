@@ -205,20 +205,25 @@ class Lookup:
             from lockrisk.registry.rubygems import RubyGemsClient
 
             client = RubyGemsClient(self.http, base)
-            releases = client.releases(package.name)
-            dates: dict[str, str | None] = {r.version: None for r in releases}
-            runtime = {r.version: r.ruby for r in releases if r.ruby and r.platform == "ruby"}
-            try:
-                for v, when in client.release_dates(package.name).items():
-                    if v in dates:
-                        dates[v] = when
-            except RegistryError:
-                pass  # the compact index alone still gives versions
-            changelog = None
-            try:
-                changelog = client.links(package.name).get("changelog")
-            except RegistryError:
-                pass
+            # the package's three requests go out together (each is one round trip; they do not depend on
+            # each other): the compact index is required, dates and links only add to it
+            with ThreadPoolExecutor(max_workers=2) as side:
+                dated = side.submit(client.release_dates, package.name)
+                linked = side.submit(client.links, package.name)
+                releases = client.releases(package.name)
+                dates: dict[str, str | None] = {r.version: None for r in releases}
+                runtime = {r.version: r.ruby for r in releases if r.ruby and r.platform == "ruby"}
+                try:
+                    for v, when in dated.result().items():
+                        if v in dates:
+                            dates[v] = when
+                except RegistryError:
+                    pass  # the compact index alone still gives versions
+                changelog = None
+                try:
+                    changelog = linked.result().get("changelog")
+                except RegistryError:
+                    pass
             return dates, set(), changelog, runtime
         from lockrisk.registry.pypi import PyPIClient
 
@@ -252,17 +257,22 @@ class Lookup:
         line = ".".join(map(str, release_line(scheme.parse(new_version)))) + ".x"
         start = _date(first_of_line)
         out = []
-        for dep in dependents[:4]:
-            try:
-                released = self.versions(dep)[0].get(dep.version)
-            except RegistryError as exc:
-                self._note(exc.message)
-                continue
+        asked = dependents[:4]
+        with ThreadPoolExecutor(max_workers=len(asked) or 1) as side:  # the dependents' look-ups go out together
+            dates = list(side.map(self._released, asked))
+        for dep, released in zip(asked, dates):
             when = _date(released)
             if when is not None and start is not None and when < start:
                 out.append(f"{dep.name} {dep.version} ({when.date().isoformat()}) predates {package.name} {line} "
                            f"(first released {start.date().isoformat()}): it was never tested against it")
         return tuple(out)
+
+    def _released(self, dep: Package) -> str | None:
+        try:
+            return self.versions(dep)[0].get(dep.version)
+        except RegistryError as exc:
+            self._note(exc.message)
+            return None
 
     def alternative(self, name: str, old: str, new: str, dependents: list[Package]) -> str | None:
         """A newer release of a dependent that settles the question: one that caps the package,
@@ -332,19 +342,25 @@ class Lookup:
         if self.progress and work:
             ticker.start()
         try:
-            with ThreadPoolExecutor(max_workers=POOL) as pool:
-                for key, facts in zip((item[0] for item in work),
-                                      pool.map(lambda item: self.facts_for(item[1], item[2], item[3]), work)):
-                    with self._lock:
-                        self._done += 1
-                    if facts is not None:
-                        out[key] = facts
+            for key, facts in zip((item[0] for item in work),
+                                  self.map(lambda item: self.facts_for(item[1], item[2], item[3]), work)):
+                with self._lock:
+                    self._done += 1
+                if facts is not None:
+                    out[key] = facts
         finally:
             stop.set()
             if ticker.is_alive():
                 ticker.join()
                 sys.stderr.write("\r\x1b[K")
         return out
+
+    def map(self, fn: Callable[[Any], Any], items: list) -> list:
+        """`fn` over `items` on the bounded look-up pool, results in order."""
+        if len(items) <= 1:
+            return [fn(item) for item in items]
+        with ThreadPoolExecutor(max_workers=min(POOL, len(items))) as pool:
+            return list(pool.map(fn, items))
 
     def _tick(self, total: int, started: float, stop: threading.Event) -> None:
         if stop.wait(0.5):

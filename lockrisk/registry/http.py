@@ -31,6 +31,7 @@ from lockrisk.errors import RegistryError
 from lockrisk.redact import redact, redact_text  # noqa: F401  (re-exported: the registry modules use them)
 
 RETRIES = 3
+IN_FLIGHT = 16  # concurrent requests per run: the look-up pool and each package's own requests share it
 MAX_BYTES = 32 * 1024 * 1024  # decoded body size cap
 MAX_REDIRECTS = 5
 CHUNK = 64 * 1024  # read at most this much at a time
@@ -83,6 +84,7 @@ class HttpClient:
         self.max_bytes = max_bytes
         self.requests_made = 0
         self._lock = threading.Lock()
+        self._in_flight = threading.BoundedSemaphore(IN_FLIGHT)  # requests on the wire at once, however many threads ask
         self._unreachable: dict[str, str] = {}  # host -> why it could not be reached
         self._session = session
 
@@ -127,7 +129,7 @@ class HttpClient:
             from lockrisk.fsutil import atomic_write
 
             path.parent.mkdir(parents=True, exist_ok=True)
-            atomic_write(path, json.dumps(entry))
+            atomic_write(path, json.dumps(entry), durable=False)  # lost in a crash, it is fetched again
         except OSError:
             pass  # a cache that cannot be written is only slower
 
@@ -158,7 +160,8 @@ class HttpClient:
             if self.deadline - self.clock() <= 0:
                 raise _fail(url, "time budget spent before the request")
             try:
-                status, resp_headers, body = self._exchange(url, headers)
+                with self._in_flight:
+                    status, resp_headers, body = self._exchange(url, headers)
             except _Retry as exc:
                 if attempt == RETRIES - 1:
                     if exc.unreachable:
