@@ -132,9 +132,12 @@ def main() -> None:
         before, after = pair
         # both run from the project's own folder, as a user would (not from this repository's, whose
         # pyproject.toml mentions lockrisk and would be read for settings)
-        ours = timed([*LOCKRISK, "diff", str(before), str(after), "--offline", "--format", "json"], repeat=11,
-                     ok=(0, 1), cwd=after.parent)
-        bundler = timed(["ruby", "-e", WHOLE_PROCESS_BUNDLER, str(after)], repeat=11, cwd=after.parent)
+        ours_runs, bundler_runs = [], []
+        for _ in range(21):  # interleaved, so a noisy moment weighs on both
+            ours_runs.append(timed([*LOCKRISK, "diff", str(before), str(after), "--offline", "--format", "json"],
+                                   repeat=1, ok=(0, 1), cwd=after.parent))
+            bundler_runs.append(timed(["ruby", "-e", WHOLE_PROCESS_BUNDLER, str(after)], repeat=1, cwd=after.parent))
+        ours, bundler = statistics.median(ours_runs), statistics.median(bundler_runs)
         print(f"largest real pair: {after.parent.parent.relative_to(CORPUS)} ({after.stat().st_size / 1024:.0f} KiB)\n"
               f"| `lockrisk diff` on the pair (whole process) | Bundler parsing one file (whole process) | ratio |\n"
               f"|---|---|---|\n| {fmt(ours)} | {fmt(bundler)} | {ours / bundler:.2f} |\n")

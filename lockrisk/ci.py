@@ -18,7 +18,8 @@ from pathlib import Path
 from typing import Mapping
 
 from lockrisk.errors import ConfigError, GitError
-from lockrisk.github.context import GitHubContext, flag
+from lockrisk.envflags import flag
+from lockrisk.github.context import GitHubContext
 from lockrisk.report import Report
 
 RESOLVED = "✅ **lockrisk**: resolved: the latest push leaves no risky lockfile changes."

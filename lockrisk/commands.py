@@ -393,7 +393,7 @@ def _alternative(f, lookup, lockfile) -> str | None:
 
 def is_offline(flag: bool, env=None) -> bool:
     """--offline, or LOCKRISK_OFFLINE set to a true value: no registry look-ups."""
-    from lockrisk.github.context import flag as env_flag
+    from lockrisk.envflags import flag as env_flag
 
     return flag or env_flag((env if env is not None else os.environ).get("LOCKRISK_OFFLINE"), False)
 

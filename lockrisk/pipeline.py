@@ -177,6 +177,8 @@ READ_BACK_BYTES = 128 * 1024  # manifest text read back at planning time, over a
 
 def attach_pins(findings: list[Finding], pair: LockfilePair, pin_at: str) -> list[Finding]:
     """A pin suggestion under every floated finding at or above `pin_at`."""
+    if not any(f.change.jump.kind in ("major", "exposed") for f in findings):
+        return findings  # only a major (or an exposed package) is ever pinned: the pin code is not even loaded
     from dataclasses import replace
 
     from lockrisk.suggest import suggest_pin, wants_pin

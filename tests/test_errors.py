@@ -114,9 +114,10 @@ def test_diff_to_json_imports_neither_pydantic_nor_requests_nor_rich(tmp_path) -
 
     probe = ("import sys\nfrom lockrisk.cli import main\n"
              "try:\n    main(sys.argv[1:])\nexcept SystemExit:\n    pass\n"
-             "print(sorted(m for m in ('pydantic', 'requests', 'rich') if m in sys.modules))")
+             "print(sorted(m for m in ('pydantic', 'requests', 'rich', 'tomllib', 'tomli') if m in sys.modules))")
     proc = subprocess.run([sys.executable, "-c", probe, "diff", str(fixture("rubygems", "incident", "before", "Gemfile.lock")),
                            str(fixture("rubygems", "incident", "after", "Gemfile.lock")), "-f", "json", "--offline",
-                           "-o", str(tmp_path / "r.json")], capture_output=True, text=True, timeout=60)
-    assert proc.stdout.strip().splitlines()[-1] == "[]", proc.stdout + proc.stderr
-    assert (tmp_path / "r.json").is_file()
+                           "-o", str(tmp_path / "r.json")], capture_output=True, text=True, timeout=60,
+                          cwd=tmp_path)  # a Ruby project's folder, with no pyproject.toml naming lockrisk
+    assert proc.stdout.strip().splitlines()[-1] == "[]", proc.stdout + proc.stderr  # tomllib: the catalogue and
+    assert (tmp_path / "r.json").is_file()  # settings of a Ruby project are read without it

@@ -9,14 +9,6 @@ from typing import Mapping
 
 from lockrisk.errors import ConfigError
 
-_TRUE = ("1", "true", "yes", "on")
-
-
-def flag(value: str | None, default: bool) -> bool:
-    if value is None or value.strip() == "":
-        return default
-    return value.strip().lower() in _TRUE
-
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class GitHubContext:
