@@ -99,7 +99,7 @@ def test_pyproject_pins_read_the_manifest_a_bounded_number_of_times(fmt: str, tm
 @pytest.mark.parametrize("fmt", ["poetry", "uv"])
 def test_python_lockfiles_are_read_in_one_pass(fmt: str, tmp_path: Path, monkeypatch) -> None:
     """Counted: a generated poetry.lock or uv.lock is read by the one-pass reader, never handed to tomllib, and the
-    number of regular-expression matches it makes grows with the file, not faster."""
+    lines it is handed grow with the file (each line is read once: a second pass would show here)."""
     from lockrisk.parsers import load_path, locktoml
 
     def refuse(*args, **kwargs):
@@ -118,10 +118,8 @@ def test_python_lockfiles_are_read_in_one_pass(fmt: str, tmp_path: Path, monkeyp
     for n in (1000, 4000):
         calls["lines"] = 0
         _, new = GENERATORS[fmt](tmp_path / str(n), n)
-        started = time.perf_counter()
         lockfile = load_path(new)
-        sizes.append((n, calls["lines"], time.perf_counter() - started))
+        sizes.append((n, calls["lines"]))
         assert len(lockfile.packages) == n
-    (_, small_lines, small_s), (_, large_lines, large_s) = sizes
-    assert 3.0 < large_lines / small_lines < 5.0, sizes
-    assert large_s / small_s < 7.0, sizes
+    (_, small_lines), (_, large_lines) = sizes
+    assert 3.0 < large_lines / small_lines < 5.0, sizes  # the time is watched by the test above, best of two
