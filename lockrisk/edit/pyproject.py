@@ -79,17 +79,13 @@ def _lit_reason(lit: StringLit | None) -> str:
 
 def _spots(layout: Layout, key: str, lock_kind: str) -> list[_Spot]:
     """Every place the tool reads a requirement on `key` from, in file order."""
-    return list(_spot_index(layout, lock_kind).get(key, ()))
+    return list(_spot_index(layout.text, lock_kind).get(key, ()))
 
 
-_SPOT_INDEXES: dict[tuple[int, str], tuple[Layout, dict[str, list[_Spot]]]] = {}
-
-
-def _spot_index(layout: Layout, lock_kind: str) -> dict[str, list[_Spot]]:
-    """The places of every package in one pass over the layout (pins for a whole report ask one layout)."""
-    found = _SPOT_INDEXES.get((id(layout), lock_kind))
-    if found is not None and found[0] is layout:
-        return found[1]
+@functools.lru_cache(maxsize=8)
+def _spot_index(text: str, lock_kind: str) -> dict[str, list[_Spot]]:
+    """The places of every package in one pass over the layout (pins for a whole report ask one manifest)."""
+    layout = _layout(text)
     index: dict[str, list[_Spot]] = {}
     paths = {v.path for v in layout.values}
     for kv in layout.values:
@@ -108,9 +104,6 @@ def _spot_index(layout: Layout, lock_kind: str) -> dict[str, list[_Spot]]:
         spot = _poetry_spot(layout, kv, m, paths)
         if spot is not None:
             index.setdefault(pypi_key(_unquote(m.group("name"))), []).append(spot)
-    if len(_SPOT_INDEXES) >= 8:
-        _SPOT_INDEXES.clear()
-    _SPOT_INDEXES[(id(layout), lock_kind)] = (layout, index)  # the layout is kept, so its id is not reused
     return index
 
 
