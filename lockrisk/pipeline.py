@@ -35,6 +35,8 @@ class LockfilePair:
 
 def shown_path(path: str) -> str:
     """A path as reports show it: bytes that are not UTF-8 (kept by surrogateescape) become `\\xNN`."""
+    if path.isascii():
+        return path  # nothing to show differently (the escaping module is not even loaded)
     from lockrisk.render.escape import undecoded_bytes
 
     return undecoded_bytes(path)

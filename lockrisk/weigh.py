@@ -52,12 +52,6 @@ _GROUP_TIERS = {
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
-class Reason:
-    code: str
-    text: str
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
 class Assessment:
     tier: str
     severity: str
@@ -68,9 +62,9 @@ class Assessment:
     groups: tuple[str, ...] = ()  # manifest groups it is reached through, when none of them is a runtime group
 
     @property
-    def reasons(self) -> tuple[Reason, ...]:
-        """The evidence in plain words, strongest first (`code` is the evidence kind)."""
-        return tuple(Reason(code=e.kind, text=e.text) for e in self.evidence)
+    def reasons(self) -> tuple[Evidence, ...]:
+        """The evidence, strongest first: each piece's `text` is its plain words, `kind` its code."""
+        return self.evidence
 
 
 def group_tier(group: str) -> str | None:

@@ -8,6 +8,7 @@ collects every group it appears in.
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import replace
 
@@ -43,6 +44,7 @@ def _symbols(text: str) -> list[str]:
     return [a or b for a, b in _SYMBOLS.findall(text)]
 
 
+@functools.lru_cache(maxsize=4)  # both sides of a diff usually share one Gemfile; callers only read the result
 def read_gemfile_groups(text: str) -> tuple[dict[str, tuple[str, ...]], dict[str, int]]:
     """Gem name -> groups it is declared in, and gem name -> line of its first `gem` line."""
     stack: list[list[str] | None] = []  # one entry per open block: its groups, or None for other blocks

@@ -67,7 +67,7 @@ def finding_to_dict(f: Finding) -> dict[str, Any]:
                 "tier": a.tier,
                 "severity": a.severity,
                 "score": a.score,
-                "reasons": [{"code": r.code, "text": r.text} for r in a.reasons],
+                "reasons": [{"code": r.kind, "text": r.text} for r in a.reasons],
                 "evidence": [e.to_dict() for e in a.evidence],
                 "known_breakage": a.known_breakage.to_dict() if a.known_breakage else None,
             }
