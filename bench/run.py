@@ -4,11 +4,13 @@ Run with `make bench` (or `python bench/run.py`). Generated lockfiles go to benc
 Prints a markdown table to paste into the README. The first row is the largest real Gemfile.lock pair
 in ../shared/corpus: `lockrisk diff` on the pair, whole process, against Bundler parsing ONE of the two
 files, whole process too (Ruby's start-up and `require "bundler"` included, as lockrisk's Python start-up
-is), and the ratio of the two from the same run.
+is), and the ratio of the two from the same run. Then the largest real uv.lock and poetry.lock pairs whose
+new side `uv tree --frozen` and `poetry show --tree` can read on this machine, against those tools.
 """
 
 from __future__ import annotations
 
+import os
 import random
 import shutil
 import statistics
@@ -19,6 +21,7 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
+sys.path.insert(0, str(HERE))  # realistic.py: the ecosystem tools' command lines
 OUT = HERE / "out"
 CORPUS = ROOT.parent / "shared" / "corpus"
 ORACLE = ROOT / "tests" / "oracle" / "bundler_dump.rb"
@@ -123,6 +126,33 @@ def largest_corpus_pair() -> tuple[Path, Path] | None:
     return largest.parent.parent / "before" / "Gemfile.lock", largest
 
 
+def python_pairs() -> list[tuple[str, Path, Path, list[str], dict[str, str]]]:
+    """For poetry.lock and uv.lock: the largest real pair whose new side the tool itself can read here (with
+    its pyproject.toml beside it; a project that needs a Python this machine lacks is passed over)."""
+    import tempfile
+
+    from realistic import tool_command
+
+    out = []
+    for name, fmt_name in (("uv.lock", "uv"), ("poetry.lock", "poetry")):
+        afters = sorted((p for p in CORPUS.rglob(f"after/{name}")
+                         if (p.parent.parent / "before" / name).exists() and (p.parent / "pyproject.toml").exists()),
+                        key=lambda p: (-p.stat().st_size, str(p)))
+        for after in afters[:40]:
+            work = Path(tempfile.mkdtemp(prefix="lockrisk-bench-"))  # the tool may write beside the lock
+            for f in (name, "pyproject.toml"):
+                shutil.copy(after.parent / f, work / f)
+            found = tool_command(fmt_name, work / name)
+            if found is None:
+                break
+            cmd, env = found
+            proc = subprocess.run(cmd, capture_output=True, env={**os.environ, **env}, timeout=120)
+            if proc.returncode == 0:
+                out.append((name, after.parent.parent / "before" / name, after, cmd, env))
+                break
+    return out
+
+
 def main() -> None:
     OUT.mkdir(exist_ok=True)
     rows = []
@@ -141,6 +171,20 @@ def main() -> None:
         print(f"largest real pair: {after.parent.parent.relative_to(CORPUS)} ({after.stat().st_size / 1024:.0f} KiB)\n"
               f"| `lockrisk diff` on the pair (whole process) | Bundler parsing one file (whole process) | ratio |\n"
               f"|---|---|---|\n| {fmt(ours)} | {fmt(bundler)} | {ours / bundler:.2f} |\n")
+    for name, before, after, cmd, env in python_pairs():
+        ours_runs, tool_runs = [], []
+        for _ in range(11):
+            ours_runs.append(timed([*LOCKRISK, "diff", str(before), str(after), "--offline", "--format", "json"],
+                                   repeat=1, ok=(0, 1), cwd=after.parent))
+            start = time.perf_counter()
+            subprocess.run(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                           env={**os.environ, **env})
+            tool_runs.append(time.perf_counter() - start)
+        ours, tool = statistics.median(ours_runs), statistics.median(tool_runs)
+        print(f"largest real {name} pair the tool reads here: {after.parent.parent.relative_to(CORPUS)} "
+              f"({after.stat().st_size / 1024:.0f} KiB)\n"
+              f"| `lockrisk diff` on the pair | `{' '.join(Path(cmd[0]).name if i == 0 else c for i, c in enumerate(cmd[:3]))}` "
+              f"on the new side | ratio |\n|---|---|---|\n| {fmt(ours)} | {fmt(tool)} | {ours / tool:.2f} |\n")
     cases: list[tuple[str, Path, Path]] = []
     for n in (1_000, 10_000):  # 100,000 and other formats: bench/realistic.py
         d = OUT / f"gen-{n}"
