@@ -16,12 +16,33 @@ else:  # pragma: no cover - exercised on Python 3.10 only
 _AT_LINE = re.compile(r"\(at line (\d+), column \d+\)")
 
 
+MAX_NESTING = 100  # arrays and inline tables inside each other; Python's reader recurses once per level
+
+
 def loads(text: str, path: str) -> dict[str, Any]:
     try:
         return tomllib.loads(text)
+    except RecursionError:
+        raise ParseError(f"invalid TOML: values nested more than {MAX_NESTING} deep", path=path,
+                         line=_deep_line(text)) from None
     except tomllib.TOMLDecodeError as exc:
         msg = str(exc)
         m = _AT_LINE.search(msg)
         line = int(m.group(1)) if m else None
         msg = _AT_LINE.sub("", msg).strip().rstrip(".")
         raise ParseError(f"invalid TOML: {msg[:1].lower()}{msg[1:]}", path=path, line=line) from None
+
+
+def _deep_line(text: str) -> int | None:
+    """The first line where brackets and braces open past MAX_NESTING (strings are not told apart: a guide
+    for the message only)."""
+    depth = 0
+    for number, line in enumerate(text.split("\n"), start=1):
+        for ch in line:
+            if ch in "[{":
+                depth += 1
+                if depth > MAX_NESTING:
+                    return number
+            elif ch in "]}":
+                depth = max(depth - 1, 0)
+    return None

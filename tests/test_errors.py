@@ -121,3 +121,28 @@ def test_diff_to_json_imports_neither_pydantic_nor_requests_nor_rich(tmp_path) -
                           cwd=tmp_path)  # a Ruby project's folder, with no pyproject.toml naming lockrisk
     assert proc.stdout.strip().splitlines()[-1] == "[]", proc.stdout + proc.stderr  # tomllib: the catalogue and
     assert (tmp_path / "r.json").is_file()  # settings of a Ruby project are read without it
+
+
+@pytest.mark.parametrize("name", ["poetry.lock", "uv.lock", "pyproject.toml"])
+def test_values_nested_past_what_the_toml_reader_can_follow_are_one_located_line(cli, tmp_path, name) -> None:
+    """A stranger's TOML with arrays inside arrays 100,000 deep: Python's own reader runs out of stack; that is
+    reported as the file's fault, on its line, never as an internal error."""
+    deep = "[" * 100_000 + "]" * 100_000
+    if name == "poetry.lock":
+        text = f'[[package]]\nname = "a"\nversion = "1.0"\nx = {deep}\n\n[metadata]\nlock-version = "2.0"\n'
+        old = new = tmp_path / "poetry.lock"
+    elif name == "uv.lock":
+        text = f'version = 1\n\n[[package]]\nname = "a"\nversion = "1.0"\nx = {deep}\n'
+        old = new = tmp_path / "uv.lock"
+    else:
+        (tmp_path / "poetry.lock").write_text(
+            '[[package]]\nname = "a"\nversion = "1.0"\n\n[metadata]\nlock-version = "2.0"\n')
+        text = f'[project]\nname = "p"\ndependencies = []\nx = {deep}\n'
+        old = new = tmp_path / "poetry.lock"
+    (tmp_path / name).write_text(text)
+    result = cli(["diff", old, new, "--offline"])
+    assert result.code == 2, result.err
+    lines = result.err.strip().splitlines()
+    assert len(lines) == 1 and "internal error" not in lines[0], result.err
+    deep_line = next(n for n, line in enumerate(text.split("\n"), start=1) if line.startswith("x = "))
+    assert f"{name}:{deep_line}: invalid TOML: values nested more than 100 deep" in lines[0], result.err
