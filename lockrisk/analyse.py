@@ -19,6 +19,8 @@ UNRECORDED = "(range not recorded)"
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Dependent:
+    """A locked package that requires the moved one, with what its requirement says about the move."""
+
     name: str
     version: str
     requirement: str  # as written; a bare name shows as the ecosystem's "any" (">= 0", "*")
@@ -29,6 +31,8 @@ class Dependent:
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Finding:
+    """One move, with who pulls it in, how loosely, and (once weighed) its assessment and pin."""
+
     change: Change
     direct: bool
     forced: bool

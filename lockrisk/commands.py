@@ -17,6 +17,8 @@ PINS_SCHEMA = "lockrisk/pins-v1"
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class DiffOptions:
+    """What `lockrisk diff` was asked to do."""
+
     paths: list[str]
     base: str | None = None
     head: str | None = None
@@ -33,6 +35,8 @@ class DiffOptions:
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class WhyOptions:
+    """What `lockrisk why` was asked to do."""
+
     names: tuple[str, ...]
     lockfile: Path | None = None
     fmt: str | None = None
@@ -170,6 +174,8 @@ def run_why(options: WhyOptions) -> int:
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class PinOptions:
+    """What `lockrisk pin` was asked to do."""
+
     paths: list[str]
     base: str | None = None
     head: str | None = None
@@ -354,6 +360,8 @@ def run_pin_check(options: PinOptions, cwd: Path) -> int:
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class AuditOptions:
+    """What `lockrisk audit` was asked to do."""
+
     lockfile: str | None = None
     fmt: str | None = None
     output: Path | None = None

@@ -30,6 +30,8 @@ from lockrisk.report import SEVERITIES
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Ignore:
+    """A finding the project chose to silence, with its reason and (optionally) an end date."""
+
     name: str
     reason: str
     until: dt.date | None = None
@@ -38,12 +40,16 @@ class Ignore:
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class CatalogueEntry:
+    """The project's own word on where a package runs, over the bundled catalogue's."""
+
     tier: str
     reason: str
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Settings:
+    """The project's settings: .lockrisk.toml or [tool.lockrisk]."""
+
     path: str | None = None
     fail_on: str | None = None
     pin_at: str = "high"

@@ -12,6 +12,8 @@ from lockrisk.versions.jump import Jump, classify
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Change:
+    """One package that moved between two lockfiles (added, removed, a version or source move)."""
+
     key: str
     name: str
     lockfile: str

@@ -46,6 +46,8 @@ FRESH_DAYS = 3
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Evidence:
+    """One piece of evidence about a move: its kind, where it was read, one sentence, and its level."""
+
     kind: str
     source: str  # where it was read: "Gemfile.lock", "poetry.lock python-versions", "registry", ...
     text: str  # one plain sentence

@@ -9,6 +9,8 @@ from lockrisk.model import Lockfile, Package, Requirement
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Edge:
+    """A locked package's requirement on another, seen from the package required."""
+
     parent: Package
     requirement: Requirement
 

@@ -15,6 +15,8 @@ SourceKind = Literal["registry", "git", "path", "url", "file", "directory", "plu
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Source:
+    """Where a package comes from: a registry, git, a path or a URL."""
+
     kind: SourceKind
     url: str | None = None
     revision: str | None = None
@@ -54,6 +56,8 @@ class Requirement:
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Package:
+    """One locked entry: a name at a version from a source, with what it requires."""
+
     name: str
     key: str
     version: str  # "" when the lockfile records none (a dynamic local project)
@@ -76,6 +80,8 @@ class Package:
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Lockfile:
+    """Everything one lockfile says, whatever its format."""
+
     path: str
     ecosystem: Ecosystem
     format_version: str | None

@@ -23,6 +23,8 @@ from lockrisk.weigh import weigh_findings
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class LockfilePair:
+    """The old and new sides of one lockfile, with the manifest beside the new one."""
+
     path: str  # how the lockfile is named in the report
     old: Lockfile
     new: Lockfile

@@ -36,6 +36,8 @@ class ResolverError(LockriskError):
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class PreviewOptions:
+    """What `lockrisk preview` was asked to try."""
+
     packages: tuple[str, ...] = ()
     to: str | None = None
     all: bool = False

@@ -17,6 +17,8 @@ def severity_rank(severity: str) -> int:
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class LockfileSummary:
+    """One lockfile of a report: its sides and package counts."""
+
     path: str
     ecosystem: str
     base: str  # label of the old side: a file path or a git revision
@@ -27,6 +29,8 @@ class LockfileSummary:
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Report:
+    """The result of one command: the findings of every lockfile, with notes."""
+
     command: str
     lockfiles: tuple[LockfileSummary, ...]
     findings: tuple[Finding, ...]

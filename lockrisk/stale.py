@@ -18,6 +18,8 @@ _CONDITION = re.compile(r"^([A-Za-z0-9._-]+)\s+(>=|>)\s*(\S+)$")
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class FoundPin:
+    """A pin lockrisk wrote earlier, found again in a manifest, with its removal condition."""
+
     name: str
     line: int  # 1-based, the pin's first comment line
     end_line: int  # the requirement line

@@ -53,6 +53,8 @@ _GROUP_TIERS = {
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Assessment:
+    """A finding's weight: its severity, the tier it runs in and the evidence behind them."""
+
     tier: str
     severity: str
     score: int

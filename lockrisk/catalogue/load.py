@@ -19,12 +19,16 @@ class CatalogueError(LockriskError):
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class TierEntry:
+    """Where a package runs, from the catalogue, and why."""
+
     tier: str
     reason: str
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Breakage:
+    """A catalogued breakage: which release of which package broke what, with its public source."""
+
     ecosystem: str
     package: str
     versions: str

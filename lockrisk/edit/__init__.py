@@ -52,6 +52,8 @@ class ManifestEdit:
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class PinPlan:
+    """What a pin would do to one manifest: an edit, an insertion, nothing needed, or why by hand."""
+
     status: PlanStatus
     requirement: str  # the constraint the manifest ends up with, e.g. "~> 6.6" or ">= 6.0, < 7"
     line: int | None = None  # 1-based line of the first changed line in the edited file

@@ -30,6 +30,8 @@ BOM = "\ufeff"
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class StringLit:
+    """A TOML string as written, with where it sits and what it decodes to."""
+
     start: int  # offset of the opening quote
     end: int  # offset just past the closing quote
     quote: str  # '"' or "'"
@@ -40,6 +42,8 @@ class StringLit:
 
 @dataclass(slots=True, kw_only=True)
 class KeyValue:
+    """One `key = value` of the document, with where its parts sit."""
+
     path: str  # full dotted path: table name + key, e.g. "project.dependencies"
     key_start: int  # offset of the key
     value_start: int
@@ -57,6 +61,8 @@ class KeyValue:
 
 @dataclass(slots=True, kw_only=True)
 class Table:
+    """A `[table]` or `[[array]]` header and the body it opens."""
+
     name: str
     header_start: int  # offset of "[" (0 for the root table)
     body_start: int  # offset just past the header's closing bracket
@@ -66,6 +72,8 @@ class Table:
 
 @dataclass(slots=True, kw_only=True)
 class Layout:
+    """Where everything sits in one pyproject.toml: tables, values and line starts."""
+
     text: str
     tables: list[Table]
     values: list[KeyValue]

@@ -29,6 +29,8 @@ RETRIES = 4
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class CommentResult:
+    """What happened to the pull request's comment (created, updated, resolved, unchanged, skipped, forbidden)."""
+
     action: str  # "created", "updated", "resolved", "unchanged", "skipped", "forbidden"
     url: str | None = None
     message: str = ""

@@ -12,6 +12,8 @@ from lockrisk.errors import ConfigError
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class GitHubContext:
+    """The run, repository and pull request a GitHub Actions job is for."""
+
     repository: str | None  # owner/name
     api_url: str
     server_url: str

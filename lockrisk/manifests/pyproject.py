@@ -22,6 +22,8 @@ _PEP508_NAME = re.compile(r"^\s*([A-Za-z0-9][A-Za-z0-9._-]*)\s*(\[[^\]]*\])?\s*(
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class PyprojectRequirements:
+    """The project's own requirements read from pyproject.toml, and the layout they came from."""
+
     requirements: tuple[Requirement, ...]
     layout: str  # "pep621", "poetry", "pep621+poetry" or "none"
     python: str | None = None  # requires-python, else Poetry's `python` dependency

@@ -69,6 +69,8 @@ class Token:
 
 @dataclass(slots=True)
 class _Heredoc:
+    """A heredoc opened on the current line, whose body starts on the next."""
+
     at: int  # offset of its `<<`
     marker: str  # `<<~ID` as written
     ident: str
@@ -569,6 +571,8 @@ _STARTS_STATEMENT = frozenset(["then", "else", "begin", "ensure", "do"])
 
 @dataclass(slots=True)
 class _Frame:
+    """An open block, bracket or parenthesis while the tokens are walked."""
+
     kind: str  # "(", "[", "{" (hash), "block{" , "do", or a keyword that `end` closes
     start: int  # offset of its opening token
     loop_do: bool = False  # a while/until/for still waiting for its optional `do`
@@ -576,6 +580,8 @@ class _Frame:
 
 @dataclass(slots=True)
 class _CallBuilder:
+    """A `gem` call whose arguments are still being read."""
+
     start: int
     base: int  # stack depth the arguments live at
     parenthesised: bool

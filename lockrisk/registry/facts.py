@@ -27,6 +27,8 @@ HOTFIX_DAYS = 14
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class RegistryFacts:
+    """What the registry says about one move: release dates, newer lines, yanks, runtime needs."""
+
     latest: str | None
     latest_in_major: str | None  # newest release on the locked version's major line
     released: str | None = None  # release date of the version the finding moves to (ISO 8601)

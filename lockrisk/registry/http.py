@@ -55,6 +55,8 @@ def _fail(url: str, reason: str) -> RegistryError:
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Fetched:
+    """One answer from a registry, or from the cache."""
+
     url: str  # redacted
     status: int  # 200, or 304 when the cached copy was revalidated
     body: bytes

@@ -17,6 +17,8 @@ _HEADER = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.\-]*:|[ \t]")  # a header line, or
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class PyRelease:
+    """One release on a Python package index."""
+
     version: str
     uploaded: str | None  # earliest upload-time of its files
     yanked: bool  # every file of it is yanked
@@ -27,6 +29,8 @@ class PyRelease:
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class CoreMetadata:
+    """The parts of a release's core metadata lockrisk reads."""
+
     requires_dist: tuple[str, ...] = ()
     project_urls: dict[str, str] = field(default_factory=dict)
 

@@ -15,6 +15,8 @@ _INFO_LINE = re.compile(r"[0-9A-Za-z][0-9A-Za-z._+\-]* [^|]*\|.*")
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class GemRelease:
+    """One release of a gem on one platform, from the Compact Index."""
+
     version: str
     platform: str
     dependencies: dict[str, str] = field(default_factory=dict)  # name -> "req, req"

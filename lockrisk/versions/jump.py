@@ -16,6 +16,8 @@ CALVER_FIRST_SEGMENT = 1900  # a leading segment this large is a year (or a date
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Jump:
+    """How far a version moved: the kind of move, its direction and how many majors it crossed."""
+
     kind: JumpKind
     direction: Direction
     majors_crossed: int = 0
