@@ -24,6 +24,18 @@ LATENCY = 0.100
 PACKAGES = 50
 
 
+def answer(path: str, versions: tuple[str, ...] = ("1.0.0", "1.1.0", "2.0.0")) -> tuple[bytes, str]:
+    """(body, content type) a small RubyGems-shaped registry gives for `path`: the Compact Index `info`, the
+    versions API or the gem API, for a gem released at `versions` (tests/test_registry_concurrency.py too)."""
+    name = path.rstrip("/").split("/")[-1].removesuffix(".json")
+    if path.startswith("/info/"):
+        return ("---\n" + "".join(f"{v} |checksum:00\n" for v in versions)).encode(), "text/plain"
+    if path.startswith("/api/v1/versions/"):
+        return json.dumps([{"number": v, "created_at": "2025-01-01T00:00:00Z"} for v in versions]).encode(), \
+            "application/json"
+    return json.dumps({"name": name, "changelog_uri": None}).encode(), "application/json"
+
+
 class Handler(BaseHTTPRequestHandler):
     served = 0
     lock = threading.Lock()
@@ -32,16 +44,7 @@ class Handler(BaseHTTPRequestHandler):
         time.sleep(LATENCY)
         with Handler.lock:
             Handler.served += 1
-        name = self.path.rstrip("/").split("/")[-1].removesuffix(".json")
-        if self.path.startswith("/info/"):
-            body = ("---\n" + "".join(f"{v} |checksum:00\n" for v in ("1.0.0", "1.1.0", "2.0.0"))).encode()
-            ctype = "text/plain"
-        elif self.path.startswith("/api/v1/versions/"):
-            body = json.dumps([{"number": v, "created_at": "2025-01-01T00:00:00Z"} for v in ("1.0.0", "1.1.0", "2.0.0")]).encode()
-            ctype = "application/json"
-        else:
-            body = json.dumps({"name": name, "changelog_uri": None}).encode()
-            ctype = "application/json"
+        body, ctype = answer(self.path)
         self.send_response(200)
         self.send_header("Content-Type", ctype)
         self.send_header("Content-Length", str(len(body)))

@@ -1,4 +1,5 @@
-"""Command line: thin typer commands over the functions in lockrisk.commands.
+"""Command line: thin typer commands over the functions in lockrisk.commands (pin and audit: lockrisk.pin_command,
+lockrisk.audit_command, loaded only when they run).
 
 Every LockriskError becomes one line, `lockrisk: error: FILE:LINE: message`, and exit
 status 2; a traceback is shown only with --debug.
@@ -16,8 +17,7 @@ from typing import Annotated, Optional
 import typer
 
 from lockrisk import __version__
-from lockrisk.commands import (AuditOptions, DiffOptions, PinOptions, WhyOptions, run_audit, run_diff, run_pin, run_why,
-                               split_why_arguments)
+from lockrisk.commands import DiffOptions, WhyOptions, run_diff, run_why, split_why_arguments
 from lockrisk.errors import LockriskError
 
 app = typer.Typer(
@@ -140,6 +140,8 @@ def pin(
     With --write or --patch, exit 1 when some finding could not be pinned (each is listed with the reason).
     """
     _arm(deadline)
+    from lockrisk.pin_command import PinOptions, run_pin  # loaded only when `pin` runs
+
     options = PinOptions(paths=list(paths or []), base=base, head=head, patch=patch, write=write, check=check,
                          pin_at=pin_at, fmt=fmt, config=config)
     raise typer.Exit(run_pin(options))
@@ -189,6 +191,8 @@ def audit(
 ) -> None:
     """Before an upgrade: which floor-only packages would a full re-resolve move across a major?"""
     _arm(deadline)
+    from lockrisk.audit_command import AuditOptions, run_audit  # loaded only when `audit` runs
+
     raise typer.Exit(run_audit(AuditOptions(lockfile=lockfile, fmt=fmt, output=output, fail_on=fail_on,
                                             offline=offline, budget=budget, show_all=show_all, config=config)))
 

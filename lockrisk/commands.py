@@ -8,11 +8,9 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from lockrisk.errors import ConfigError, LockriskError
-from lockrisk.inputs import read_regular
 from lockrisk.report import SEVERITIES, Report
 
 EXIT_OK, EXIT_FINDINGS, EXIT_ERROR, EXIT_INCOMPLETE = 0, 1, 2, 3
-PINS_SCHEMA = "lockrisk/pins-v1"
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -172,22 +170,6 @@ def run_why(options: WhyOptions) -> int:
     return EXIT_OK
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
-class PinOptions:
-    """What `lockrisk pin` was asked to do."""
-
-    paths: list[str]
-    base: str | None = None
-    head: str | None = None
-    patch: bool = False
-    write: bool = False
-    check: bool = False
-    pin_at: str | None = None
-    fmt: str | None = None
-    config: Path | None = None
-    cwd: Path | None = None
-
-
 def _pairs(paths: list[str], base: str | None, head: str | None, cwd: Path):
     from lockrisk.pipeline import pair_from_files, pairs_from_git
 
@@ -199,178 +181,6 @@ def _pairs(paths: list[str], base: str | None, head: str | None, cwd: Path):
         raise ConfigError("give two lockfiles (OLD NEW) or a git revision (--base REF)")
     old, new = paths
     return [pair_from_files(cwd / old, cwd / new, old, new)], []
-
-
-def run_pin(options: PinOptions) -> int:
-    """Print, diff or write the suggested pins; with --check, find pins whose removal condition holds."""
-    from lockrisk.config import load_settings
-    from lockrisk.pipeline import build_report
-
-    cwd = options.cwd or Path.cwd()
-    if options.check:
-        return run_pin_check(options, cwd)
-    if options.patch and options.write:
-        raise ConfigError("choose --patch or --write, not both")
-    fmt = check_text_json(options.fmt, "pin")
-    pairs, notes = _pairs(options.paths, options.base, options.head, cwd)
-    settings = load_settings(options.config, cwd, [p.path for p in pairs])
-    if options.pin_at:
-        settings = replace(settings, pin_at=check_severity(options.pin_at, "--pin-at"))
-    report = build_report("pin", pairs, notes + list(settings.notes), settings=settings)
-    pins = [f.pin for f in report.findings if f.pin is not None]
-    if fmt == "json":
-        import json
-
-        sys.stdout.write(json.dumps({"schema": PINS_SCHEMA, "pins": [p.to_dict() for p in pins],
-                                     "notes": list(report.notes)}, indent=2) + "\n")
-        return EXIT_OK
-    if not options.patch and not options.write:
-        sys.stdout.write(_pins_text(pins, report.notes))
-        return EXIT_OK
-    return _apply_pins(pairs, pins, write=options.write)
-
-
-def _pins_text(pins, notes) -> str:
-    from lockrisk.render.escape import plain
-
-    if not pins:
-        return "no pins to suggest: nothing floated across a major at or above the pin threshold\n"
-    out = []
-    for p in pins:
-        if p.action == "blocked":
-            out.append(f"{plain(p.name)}: no safe pin: {plain(p.blocked_by)}")
-            out += [f"  - {plain(a)}" for a in p.alternatives]
-        elif p.action == "manual":
-            out.append(f"{plain(p.name)}: pin by hand in {plain(p.file)} ({plain(p.requirement)}): {plain(p.blocked_by)}")
-        elif p.action == "pinned":
-            out.append(f"{plain(p.name)}: already pinned: {plain(p.notes[0] if p.notes else p.file)}")
-        else:
-            where = f"{plain(p.file)}:{p.line}" if p.line else plain(p.file)
-            verb = "edit" if p.action == "edit" else "add to"
-            out.append(f"{plain(p.name)}: {verb} {where}:")
-            out += ["  " + plain(line) for line in p.text.strip("\n").splitlines()]
-            out.append(f"  then run: {p.command}")
-            out += [f"  note: {plain(n)}" for n in p.notes]
-        out.append("")
-    return "\n".join(out)
-
-
-def _apply_pins(pairs, pins, *, write: bool) -> int:
-    """Write (or show as a patch) every pin that can be written; list the rest. Exit 1 when any could not."""
-    from lockrisk.edit import apply_edit, plan_pin, unified_diff, write_if_unchanged
-    from lockrisk.render.escape import plain
-
-    failed: list[tuple[object, str]] = []
-    by_file: dict[str, list] = {}
-    for p in pins:
-        if p.request is None or p.action in ("blocked", "manual"):
-            failed.append((p, p.blocked_by or "no pin could be planned"))
-        elif p.action == "pinned":
-            print(f"lockrisk: {plain(p.name)}: already pinned: {plain(p.notes[0] if p.notes else p.file)}",
-                  file=sys.stderr)
-        else:
-            by_file.setdefault(p.file, []).append(p)
-    sources = {pair.manifest_label: pair for pair in pairs}
-    for label, file_pins in by_file.items():
-        pair = sources[label]
-        original = pair.manifest_bytes
-        text = original.decode("utf-8")
-        edited = text
-        written = []
-        for p in file_pins:  # each planned on the text the previous pins produced, so they compose
-            plan = plan_pin(edited, label, replace(p.request, read_back=True))
-            if plan.status in ("insert", "edit") and plan.edit is not None:
-                edited = apply_edit(edited, plan.edit)
-                written.append(p)
-            elif plan.status == "pinned":
-                print(f"lockrisk: {plain(p.name)}: already pinned: {plain(plan.reason)}", file=sys.stderr)
-            else:
-                failed.append((p, plan.reason or "the manifest could not be edited"))
-        if not written:
-            continue
-        _check_still_parses(label, pair.new.ecosystem, edited, text)
-        if write:
-            write_if_unchanged(pair.manifest_file, original, edited)
-            names = ", ".join(plain(p.name) for p in written)
-            commands = sorted({p.command for p in written})
-            print(f"lockrisk: pinned {names} in {plain(label)}; now run: {' && '.join(commands)}", file=sys.stderr)
-        else:
-            sys.stdout.write(unified_diff(label, text, edited))
-    for p, why in failed:
-        print(f"lockrisk: {plain(p.name)}: not pinned: {plain(why)}", file=sys.stderr)
-    if not by_file and not failed:
-        print("lockrisk: nothing to change", file=sys.stderr)
-    return EXIT_FINDINGS if failed else EXIT_OK
-
-
-def _check_still_parses(label: str, ecosystem: str, edited: str, original: str) -> None:
-    """The edited manifest still reads as TOML, or as Ruby as far as the tokenizer can tell (a Gemfile that
-    did not read as Ruby before the edit is not blamed on it)."""
-    from lockrisk.errors import EditError, ParseError
-
-    if ecosystem == "rubygems":
-        from lockrisk.manifests.rubytokens import check_syntax
-
-        try:
-            check_syntax(original)
-        except ParseError:
-            return
-        try:
-            check_syntax(edited)
-        except ParseError as exc:
-            raise EditError(f"the edit would not parse ({exc.message}); nothing written", path=label,
-                            line=exc.line) from None
-
-    if ecosystem == "pypi":
-        from lockrisk.tomlload import loads
-
-        try:
-            loads(edited.removeprefix("\ufeff"), label)  # a BOM is kept as written; TOML itself has none
-        except LockriskError as exc:
-            raise EditError(f"the edit would not parse ({exc.message}); nothing written", path=label) from None
-
-
-def run_pin_check(options: PinOptions, cwd: Path) -> int:
-    """Pins whose removal condition now holds in the current lockfile."""
-    from lockrisk.parsers import load_path, manifest_name
-    from lockrisk.render.escape import plain
-    from lockrisk.stale import find_stale_pins
-    from lockrisk.suggest import relock_command
-
-    if len(options.paths) > 1:
-        raise ConfigError("--check takes one lockfile")
-    lock_path = cwd / options.paths[0] if options.paths else find_lockfile(cwd)
-    lockfile = load_path(lock_path, label=options.paths[0] if options.paths else lock_path.name)
-    name = manifest_name(lockfile)
-    manifest = lock_path.parent / name
-    if not manifest.is_file():
-        raise LockriskError("no manifest beside the lockfile to check for pins", path=str(manifest))
-    stale, kept = find_stale_pins((read_regular(manifest) or b"").decode("utf-8", errors="replace"), lockfile)
-    label = str(Path(options.paths[0]).parent / name) if options.paths else name
-    for pin in kept:
-        print(f"{label}:{pin.line}: {plain(pin.name)}: keep ({plain(pin.status)})")
-    for pin in stale:
-        print(f"{label}:{pin.line}: {plain(pin.name)}: stale: {plain(pin.status)}; remove the pin "
-              f"(lines {pin.line}-{pin.end_line}) and run "
-              + relock_command(lockfile.kind, pin.name, lockfile.tool_version))
-    if not stale and not kept:
-        print("no lockrisk pins found")
-    return EXIT_FINDINGS if stale else EXIT_OK
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class AuditOptions:
-    """What `lockrisk audit` was asked to do."""
-
-    lockfile: str | None = None
-    fmt: str | None = None
-    output: Path | None = None
-    fail_on: str | None = None
-    offline: bool = False
-    budget: float = 20.0
-    show_all: bool = False
-    config: Path | None = None
-    cwd: Path | None = None
 
 
 def add_alternatives(findings: list, lookup, lockfile) -> list:
@@ -422,43 +232,3 @@ def lookup_factory(settings, *, budget: float = 20.0, trust_base: bool = False):
     http = HttpClient(cache_dir=default_cache_dir(), budget=budget)
     return lambda new, old=None: Lookup(new, index_url=settings.index_url, http=http,
                                         trusted=old if trust_base else None)
-
-
-def run_audit(options: AuditOptions) -> int:
-    from lockrisk.audit import audit_findings
-    from lockrisk.config import load_settings
-    from lockrisk.graph import Graph
-    from lockrisk.parsers import load_path, manifest_name
-    from lockrisk.pipeline import LockfilePair, attach_pins, order_findings
-    from lockrisk.report import LockfileSummary, Report
-    from lockrisk.weigh import weigh_findings
-
-    cwd = options.cwd or Path.cwd()
-    fmt = choose_format(options.fmt, options.output is not None)
-    fail_on = check_severity(options.fail_on, "--fail-on", allow_none=True)
-    path = cwd / options.lockfile if options.lockfile else find_lockfile(cwd)
-    label = options.lockfile or path.name
-    lockfile = load_path(path, label=label)
-    settings = load_settings(options.config, cwd, [label])
-    lookup = None if is_offline(options.offline) else lookup_factory(settings, budget=options.budget)(lockfile)
-    findings, notes, unchecked = audit_findings(lockfile, lookup)
-    graph = Graph.from_lockfile(lockfile)
-    weighed = weigh_findings(findings, graph, settings=settings)
-    if lookup is not None:
-        weighed = add_alternatives(weighed, lookup, lockfile)
-        notes = [*notes, *lookup.notes]  # after every look-up, so the failure count is final
-    name = manifest_name(lockfile)
-    manifest = path.parent / name
-    pair = LockfilePair(path=label, old=lockfile, new=lockfile, base="registry" if lookup else "floor-only exposure",
-                        head=label, manifest_label=str(Path(label).parent / name),
-                        manifest_bytes=read_regular(manifest) if manifest.exists() else None, manifest_file=manifest)
-    pinned = attach_pins(weighed, pair, settings.pin_at)
-    report = Report(command="audit", lockfiles=(LockfileSummary(path=label, ecosystem=lockfile.ecosystem,
-                                                               base=pair.base, head=label,
-                                                               packages_before=len(lockfile.packages),
-                                                               packages_after=len(lockfile.packages)),),
-                    findings=tuple(order_findings(pinned)),
-                    notes=tuple(dict.fromkeys([*lockfile.notes, *settings.notes, *notes])), unchecked=tuple(unchecked))
-    emit(report, fmt, options.output, options.show_all)
-    status = exit_status(report, fail_on or settings.fail_on)
-    return EXIT_INCOMPLETE if status == EXIT_OK and report.unchecked else status

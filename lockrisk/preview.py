@@ -222,12 +222,12 @@ def run_preview(options: PreviewOptions) -> int:
             print(f"lockrisk: the resolver accepts these pins together: "
                   f"{'; '.join(plain(p.requirement_line()) for p in applied)}", file=sys.stderr)
             if options.write:  # planned again against the real manifest, as `pin --write` writes them
-                from lockrisk.commands import _apply_pins
+                from lockrisk.pin_command import apply_pins
                 from lockrisk.inputs import read_regular
 
                 real = lock_path.parent / manifest
                 target = replace(pair, manifest_bytes=read_regular(real, label=manifest), manifest_file=real)
-                written = _apply_pins([target], applied, write=True)
+                written = apply_pins([target], applied, write=True)
                 return max(written, exit_status(report, fail_on))
     return exit_status(report, fail_on)
 

@@ -69,7 +69,7 @@ def test_json_and_sarif_keep_the_data_exactly(report) -> None:
 
 
 def test_pins_are_never_written_for_hostile_names(report) -> None:
-    from lockrisk.commands import _pins_text
+    from lockrisk.pin_command import pins_text
 
     pins = [f.pin for f in report.findings if f.pin is not None]
     assert pins, "floated majors get pin suggestions"
@@ -78,7 +78,7 @@ def test_pins_are_never_written_for_hostile_names(report) -> None:
             continue
         if not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9._-]*", pin.name):
             assert pin.blocked_by and "not a valid package name" in pin.blocked_by
-    text = _pins_text(pins, ())
+    text = pins_text(pins, ())
     assert not any(ch in text for ch in DANGEROUS_CHARS)
 
 

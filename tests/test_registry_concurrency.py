@@ -7,9 +7,10 @@ records the most requests it ever had in hand at once: counted, not timed.
 
 from __future__ import annotations
 
-import json
+import sys
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 
 import pytest
 
@@ -17,6 +18,10 @@ from lockrisk.model import Lockfile, Package, Source
 from lockrisk.registry import http as http_module
 from lockrisk.registry.facts import Lookup
 from lockrisk.registry.http import HttpClient
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "bench"))
+
+from registry import answer  # noqa: E402 - the benchmark's registry answers, shared
 
 VERSIONS = ("1.0.0", "1.1.0", "2.0.0")
 
@@ -39,16 +44,7 @@ class Registry:
                     registry.most = max(registry.most, registry.in_hand)
                     registry.arrived.notify_all()
                     registry.arrived.wait_for(lambda: registry.in_hand > 1, timeout=hold)  # let others catch up
-                name = self.path.rstrip("/").split("/")[-1].removesuffix(".json")
-                if self.path.startswith("/info/"):
-                    body = ("---\n" + "".join(f"{v} |checksum:00\n" for v in VERSIONS)).encode()
-                    ctype = "text/plain"
-                elif self.path.startswith("/api/v1/versions/"):
-                    body = json.dumps([{"number": v, "created_at": "2025-01-01T00:00:00Z"} for v in VERSIONS]).encode()
-                    ctype = "application/json"
-                else:
-                    body = json.dumps({"name": name, "changelog_uri": None}).encode()
-                    ctype = "application/json"
+                body, ctype = answer(self.path, VERSIONS)
                 self.send_response(200)
                 self.send_header("Content-Type", ctype)
                 self.send_header("Content-Length", str(len(body)))
