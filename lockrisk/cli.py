@@ -1,5 +1,5 @@
-"""Command line: thin typer commands over the functions in lockrisk.commands (pin and audit: lockrisk.pin_command,
-lockrisk.audit_command, loaded only when they run).
+"""Command line: thin typer commands over the functions in lockrisk.commands (why, pin and audit: lockrisk.why_command,
+lockrisk.pin_command and lockrisk.audit_command, loaded only when they run).
 
 Every LockriskError becomes one line, `lockrisk: error: FILE:LINE: message`, and exit
 status 2; a traceback is shown only with --debug.
@@ -17,7 +17,7 @@ from typing import Annotated, Optional
 import typer
 
 from lockrisk import __version__
-from lockrisk.commands import DiffOptions, WhyOptions, run_diff, run_why, split_why_arguments
+from lockrisk.commands import DiffOptions, run_diff
 from lockrisk.errors import LockriskError
 
 app = typer.Typer(
@@ -117,6 +117,8 @@ def why(
 
     JSON is one object for one name, and a list of them for several.
     """
+    from lockrisk.why_command import WhyOptions, run_why, split_why_arguments  # loaded only when `why` runs
+
     names, lockfile = split_why_arguments(names, lockfile)
     raise typer.Exit(run_why(WhyOptions(names=tuple(names), lockfile=lockfile, fmt=fmt)))
 
