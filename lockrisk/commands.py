@@ -106,7 +106,7 @@ def run_diff(options: DiffOptions) -> int:
     cwd = options.cwd or Path.cwd()
     fmt = choose_format(options.fmt, options.output is not None)
     fail_on = check_severity(options.fail_on, "--fail-on", allow_none=True)
-    pairs, notes = _pairs(options.paths, options.base, options.head, cwd)
+    pairs, notes = lockfile_pairs(options.paths, options.base, options.head, cwd)
     trusted = options.trusted_config or ("base" if options.base else "head")
     if trusted not in ("base", "head"):
         raise ConfigError(f"--trusted-config: {trusted!r} is not base or head")
@@ -135,7 +135,8 @@ def find_lockfile(cwd: Path) -> Path:
     raise LockriskError("no Gemfile.lock, poetry.lock or uv.lock here; name the lockfile", path=str(cwd))
 
 
-def _pairs(paths: list[str], base: str | None, head: str | None, cwd: Path):
+def lockfile_pairs(paths: list[str], base: str | None, head: str | None, cwd: Path):
+    """The lockfile pairs a command compares: OLD NEW files, or every changed lockfile between two revisions."""
     from lockrisk.pipeline import pair_from_files, pairs_from_git
 
     if head and not base:

@@ -7,7 +7,7 @@ import sys
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from lockrisk.commands import EXIT_FINDINGS, EXIT_OK, _pairs, check_severity, check_text_json, find_lockfile
+from lockrisk.commands import EXIT_FINDINGS, EXIT_OK, check_severity, check_text_json, find_lockfile, lockfile_pairs
 from lockrisk.errors import ConfigError, LockriskError
 from lockrisk.inputs import read_regular
 
@@ -41,7 +41,7 @@ def run_pin(options: PinOptions) -> int:
     if options.patch and options.write:
         raise ConfigError("choose --patch or --write, not both")
     fmt = check_text_json(options.fmt, "pin")
-    pairs, notes = _pairs(options.paths, options.base, options.head, cwd)
+    pairs, notes = lockfile_pairs(options.paths, options.base, options.head, cwd)
     settings = load_settings(options.config, cwd, [p.path for p in pairs])
     if options.pin_at:
         settings = replace(settings, pin_at=check_severity(options.pin_at, "--pin-at"))
