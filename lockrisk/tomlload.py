@@ -1,4 +1,9 @@
-"""TOML loading with located errors (tomllib on 3.11+, tomli before)."""
+"""TOML loading with located errors.
+
+The plain TOML lockfiles, manifests and the catalogue are written in is read in one pass by
+`lockrisk.parsers.locktoml`, which gives exactly what Python's own reader would; anything else, and every
+error, goes to tomllib (tomli before 3.11), imported only then.
+"""
 
 from __future__ import annotations
 
@@ -8,11 +13,6 @@ from typing import Any
 
 from lockrisk.errors import ParseError
 
-if sys.version_info >= (3, 11):
-    import tomllib
-else:  # pragma: no cover - exercised on Python 3.10 only
-    import tomli as tomllib
-
 _AT_LINE = re.compile(r"\(at line (\d+), column \d+\)")
 
 
@@ -20,6 +20,18 @@ MAX_NESTING = 100  # arrays and inline tables inside each other; Python's reader
 
 
 def loads(text: str, path: str) -> dict[str, Any]:
+    from lockrisk.parsers.locktoml import read_lock_toml
+
+    doc = read_lock_toml(text)
+    return doc if doc is not None else _tomllib_loads(text, path)
+
+
+def _tomllib_loads(text: str, path: str) -> dict[str, Any]:
+    if sys.version_info >= (3, 11):
+        import tomllib
+    else:  # pragma: no cover - exercised on Python 3.10 only
+        import tomli as tomllib
+
     try:
         return tomllib.loads(text)
     except RecursionError:

@@ -105,7 +105,7 @@ def test_python_lockfiles_are_read_in_one_pass(fmt: str, tmp_path: Path, monkeyp
     def refuse(*args, **kwargs):
         raise AssertionError("tomllib read a generated lockfile: the one-pass reader gave up on it")
 
-    monkeypatch.setattr(f"lockrisk.parsers.{fmt}_lock.loads", refuse)
+    monkeypatch.setattr("lockrisk.tomlload._tomllib_loads", refuse)
     calls = {"lines": 0}
     real_run = locktoml._Reader.run
 

@@ -52,15 +52,9 @@ class Breakage:
 
 @functools.lru_cache(maxsize=None)
 def _read(name: str) -> dict[str, Any]:
-    from lockrisk.parsers.locktoml import read_lock_toml
+    from lockrisk.tomlload import loads
 
-    text = (Path(__file__).parent / name).read_text(encoding="utf-8")
-    doc = read_lock_toml(text)  # the catalogue keeps to the plain TOML lockfiles use: read without tomllib
-    if doc is None:
-        from lockrisk.tomlload import loads
-
-        doc = loads(text, f"lockrisk/catalogue/{name}")
-    return doc
+    return loads((Path(__file__).parent / name).read_text(encoding="utf-8"), f"lockrisk/catalogue/{name}")
 
 
 @functools.lru_cache(maxsize=None)

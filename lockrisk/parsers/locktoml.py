@@ -5,10 +5,10 @@ Both tools write a small, regular part of TOML: one `key = value` per line, `[ta
 either on one line or with one element per line. `read_lock_toml` reads exactly that and
 returns the document tomllib would return for the same text. On anything outside it (a
 multi-line or literal string with an odd character, a dotted key, a float, a date, a comment
-inside a value, a key or table defined twice, a table reopened) it returns None, and the
-caller hands the whole text to tomllib, which reads it or says precisely what is wrong. So the
-subset decides speed only, never the result: a test compares both readers on every lockfile
-in the corpus and on mutated ones.
+inside a value, a key or table defined twice, a table reopened) it returns None, and
+`lockrisk.tomlload.loads` hands the whole text to tomllib, which reads it or says precisely what
+is wrong. So the subset decides speed only, never the result: a test compares both readers on
+every lockfile in the corpus and on mutated ones.
 
 tomllib spends most of a large lockfile's time on per-character work in Python; here the
 common lines (`name = "rich"`, `    { name = "idna" },`) are one regular-expression match each.

@@ -13,7 +13,6 @@ from lockrisk.errors import ParseError
 from lockrisk.model import Lockfile, Package, Requirement, Source
 from lockrisk.names import pypi_key
 from lockrisk.parsers.common import decode_text, header_lines, read_artifact_lists, refuse_conflicts, split_forks
-from lockrisk.parsers.locktoml import read_lock_toml
 from lockrisk.tomlload import loads
 
 KNOWN_LOCK_VERSIONS = ("1.0", "1.1", "2.0", "2.1")
@@ -86,9 +85,7 @@ def parse_poetry_lock(data: bytes, path: str) -> Lockfile:
     text = decode_text(data, path)
     refuse_conflicts(text, path)
     stripped, wheels = read_artifact_lists(text)
-    doc = read_lock_toml(stripped)  # the subset Poetry and uv write, in one pass
-    if doc is None:
-        doc = loads(stripped, path)
+    doc = loads(stripped, path)
     notes: list[str] = []
 
     metadata = doc.get("metadata")

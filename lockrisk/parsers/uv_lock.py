@@ -16,7 +16,6 @@ from lockrisk.errors import ParseError
 from lockrisk.model import Lockfile, Package, Requirement, Source
 from lockrisk.names import pypi_key
 from lockrisk.parsers.common import decode_text, header_lines, read_artifact_lists, refuse_conflicts, split_forks
-from lockrisk.parsers.locktoml import read_lock_toml
 from lockrisk.tomlload import loads
 
 _PACKAGE_HEADER = re.compile(r"^\[\[(package|distribution)\]\]\s*$", re.M)
@@ -83,9 +82,7 @@ def parse_uv_lock(data: bytes, path: str) -> Lockfile:
     text = decode_text(data, path)
     refuse_conflicts(text, path)
     stripped, wheels = read_artifact_lists(text)
-    doc = read_lock_toml(stripped)  # the subset Poetry and uv write, in one pass
-    if doc is None:
-        doc = loads(stripped, path)
+    doc = loads(stripped, path)
     schema = doc.get("version")
     raw_packages = doc.get("package", doc.get("distribution"))
     if not isinstance(schema, int) or not isinstance(raw_packages, list):
