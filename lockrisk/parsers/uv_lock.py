@@ -22,19 +22,16 @@ _PACKAGE_HEADER = re.compile(r"^\[\[(package|distribution)\]\]\s*$", re.M)
 _LOCAL = ("editable", "virtual", "directory", "path")
 
 
-_REGISTRIES: dict[str, Source] = {}  # one Source per index URL, shared by every package from it
-
-
-def _source(raw: Any) -> Source:
+def _source(raw: Any, registries: dict[str, Source]) -> Source:
+    """Where an entry comes from; `registries` holds one Source per index URL seen in this lockfile, shared by
+    every package from it."""
     if not isinstance(raw, dict):
         return Source(kind="registry")
     if "registry" in raw:
         url = str(raw["registry"])
-        found = _REGISTRIES.get(url)
+        found = registries.get(url)
         if found is None:
-            if len(_REGISTRIES) > 64:  # bounded: a hostile lock may name many
-                _REGISTRIES.clear()
-            found = _REGISTRIES[url] = Source(kind="registry", url=url)
+            found = registries[url] = Source(kind="registry", url=url)
         return found
     if "git" in raw:
         parts = urlsplit(str(raw["git"]))
@@ -97,6 +94,7 @@ def parse_uv_lock(data: bytes, path: str) -> Lockfile:
         members = {pypi_key(str(m)) for m in manifest["members"]}
 
     headers = header_lines(text, _PACKAGE_HEADER)
+    registries: dict[str, Source] = {}
     entries: dict[str, list[Package]] = {}
     direct: list[Requirement] = []
     for index, raw in enumerate(raw_packages):
@@ -106,7 +104,7 @@ def parse_uv_lock(data: bytes, path: str) -> Lockfile:
             raise ParseError(f"{where}.name: expected a string", path=path, line=line)
         name = raw["name"]
         key = pypi_key(name)
-        source = _source(raw.get("source"))
+        source = _source(raw.get("source"), registries)
         is_project = key in members or (source.ref in ("editable", "virtual") and source.url == ".")
         if is_project:
             meta = raw.get("metadata", {}) if isinstance(raw.get("metadata"), dict) else {}
