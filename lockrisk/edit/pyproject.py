@@ -514,9 +514,9 @@ def _written_after(layout: Layout, spots: list[_Spot], edits: list[tuple[int, in
         lit = spot.lit
         if lit is None:
             continue
+        # only a one-line literal without escapes is ever edited (the others are refused above, as blockers), so
+        # its text between the quotes is its value and the edits apply to it as written
         inside = sorted(e for e in edits if lit.start < e[0] and e[1] < lit.end)
-        if lit.multiline or (lit.escaped and inside):
-            return _written_requirement(apply_edit(text, ManifestEdit(replaces=_replaces(layout, edits))), request)
         value = lit.value
         if inside:
             body, done = [], lit.start + 1
@@ -530,22 +530,6 @@ def _written_after(layout: Layout, spots: list[_Spot], edits: list[tuple[int, in
 
         try:
             return str(Requirement(value).specifier)
-        except InvalidRequirement:
-            return ""
-    return ""
-
-
-def _written_requirement(text: str, request: PinRequest) -> str:
-    """The constraint the edited file states for the package (first place), for messages."""
-    for spot in _spots(scan(text), request.key, request.lock_kind):
-        if spot.lit is None:
-            continue
-        if spot.kind == "poetry":
-            return spot.lit.value
-        from packaging.requirements import InvalidRequirement, Requirement
-
-        try:
-            return str(Requirement(spot.lit.value).specifier)
         except InvalidRequirement:
             return ""
     return ""
