@@ -179,13 +179,28 @@ READ_BACK_LIMIT = 50
 READ_BACK_BYTES = 128 * 1024  # manifest text read back at planning time, over all pins of one report
 
 
+def wants_pin(f: Finding, pin_at: str) -> bool:
+    """Floated (or forced) major moves at or above the threshold that the project did not ask for."""
+    if f.assessment is None:
+        return False
+    if f.change.jump.kind == "exposed":
+        return severity_rank(f.assessment.severity) <= severity_rank(pin_at)
+    if f.change.jump.kind != "major" or f.change.jump.direction != "up":
+        return False
+    if f.direct and (f.forced or f.intended):
+        return False  # the project asked for it
+    if f.direct and not f.own_floor_only:
+        return False  # the project's own ceiling already allows the new major: its decision
+    return severity_rank(f.assessment.severity) <= severity_rank(pin_at)
+
+
 def attach_pins(findings: list[Finding], pair: LockfilePair, pin_at: str) -> list[Finding]:
     """A pin suggestion under every floated finding at or above `pin_at`."""
-    if not any(f.change.jump.kind in ("major", "exposed") for f in findings):
-        return findings  # only a major (or an exposed package) is ever pinned: the pin code is not even loaded
+    if not any(wants_pin(f, pin_at) for f in findings):
+        return findings  # nothing to pin: the pin code is not even loaded
     from dataclasses import replace
 
-    from lockrisk.suggest import suggest_pin, wants_pin
+    from lockrisk.suggest import suggest_pin
 
     text = None
     if pair.manifest_bytes is not None:

@@ -14,7 +14,6 @@ from lockrisk.analyse import Finding
 from lockrisk.edit import PIN_MARK, REMOVE_MARK
 from lockrisk.evidence import line_text
 from lockrisk.render.escape import plain
-from lockrisk.report import severity_rank
 from lockrisk.versions import scheme_for
 
 _GEM_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
@@ -215,19 +214,3 @@ def suggest_pin(f: Finding, *, manifest_path: str, manifest_text: str | None, to
                          requirement=plan.requirement or ceiling,
                          blocked_by=plan.reason if plan.status == "manual" else None,
                          request=request, notes=tuple(notes))
-
-
-def wants_pin(f: Finding, pin_at: str) -> bool:
-    """Floated (or forced) major moves at or above the threshold that the project did not ask for."""
-    if f.assessment is None:
-        return False
-    if f.change.jump.kind == "exposed":
-        return severity_rank(f.assessment.severity) <= severity_rank(pin_at)
-    if f.change.jump.kind != "major" or f.change.jump.direction != "up":
-        return False
-    if f.direct and (f.forced or f.intended):
-        return False  # the project asked for it
-    if f.direct and not f.own_floor_only:
-        return False  # the project's own ceiling already allows the new major: its decision
-    return severity_rank(f.assessment.severity) <= severity_rank(pin_at)
-
