@@ -153,7 +153,7 @@ def add_alternatives(findings: list, lookup, lockfile) -> list:
     """Ask the registry, for each floated major, whether a newer dependent release settles it: the questions
     go out together on the look-up pool, not one after another."""
     asked = [i for i, f in enumerate(findings) if _wants_alternative(f)]
-    answers = lookup.map(lambda i: _alternative(findings[i], lookup, lockfile), asked)
+    answers = list(lookup.map(lambda i: _alternative(findings[i], lookup, lockfile), asked))
     out = list(findings)
     for i, text in zip(asked, answers):
         if text:

@@ -112,5 +112,5 @@ def test_the_pool_runs_follow_up_questions_together_and_in_order(registry, tmp_p
             seen.append(n)
         return n * 10
 
-    assert lookup.map(ask, [1, 2]) == [10, 20]
+    assert list(lookup.map(ask, [1, 2])) == [10, 20]
     assert sorted(seen) == [1, 2]

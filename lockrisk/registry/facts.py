@@ -13,7 +13,7 @@ import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from typing import Any, Callable, Iterable
+from typing import Any, Callable, Iterable, Iterator
 
 from lockrisk.errors import RegistryError
 from lockrisk.model import Lockfile, Package
@@ -357,12 +357,14 @@ class Lookup:
                 sys.stderr.write("\r\x1b[K")
         return out
 
-    def map(self, fn: Callable[[Any], Any], items: list) -> list:
-        """`fn` over `items` on the bounded look-up pool, results in order."""
+    def map(self, fn: Callable[[Any], Any], items: list) -> Iterator[Any]:
+        """`fn` over `items` on the bounded look-up pool: results in order, each as soon as it and the ones before
+        it are in (the progress line counts them as they come)."""
         if len(items) <= 1:
-            return [fn(item) for item in items]
+            yield from (fn(item) for item in items)
+            return
         with ThreadPoolExecutor(max_workers=min(POOL, len(items))) as pool:
-            return list(pool.map(fn, items))
+            yield from pool.map(fn, items)
 
     def _tick(self, total: int, started: float, stop: threading.Event) -> None:
         if stop.wait(0.5):
