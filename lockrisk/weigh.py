@@ -11,6 +11,9 @@ in lockrisk.evidence):
    test-only, one on a runtime path is runtime whatever the catalogue says), then the catalogue,
    else runtime. Test and development cap the severity at low, build at medium, docs at info.
 4. An active ignore from the project settings makes it info, with its reason.
+5. Moves a changed direct dependency caused (packages it pins exactly, and transitive packages whose old
+   version its new version no longer admits) are folded into its finding: it shows their weighing
+   evidence, each line naming the member, and takes the strongest severity among itself and them.
 
 `score` only orders findings of the same severity: level, then certain breakage the tier capped (a
 catalogued breakage of a test tool leads the other low findings; a mere risk estimate does not),
@@ -363,13 +366,20 @@ def _dep_key(graph: Graph, name: str) -> str:
 
 
 def fold_families(findings: list[Finding], graph: Graph) -> list[Finding]:
-    """Fold packages that moved in lockstep with a changed direct dependency through exact requirements.
+    """Fold into a changed direct dependency (the head) the moves it caused, once every finding is weighed.
 
-    rails pins actionpack `= 8.1.3`, actionpack pins actionview `= 8.1.3`, ...: all of them
-    become members of one `rails` family finding.
+    - Lockstep: rails pins actionpack `= 8.1.3`, actionpack pins actionview `= 8.1.3`, ...: all of them are
+      members of one `rails` family.
+    - Forced: a transitive package whose old version a head's new version no longer admits (boto3 1.36.2
+      requires botocore `>=1.36.2,<1.37.0`), directly or through another forced move, moved because of that
+      head; the project acts on the head (revert it, cap it), so the move is shown there.
+
+    The head keeps its own tier and gains its members' weighing evidence, each line naming the member; its
+    severity is the strongest among its own and its members' (decision table, rule 5).
     """
     scheme = scheme_for(graph.lockfile.ecosystem)
-    changed = {f.key: f for f in findings if f.change.new is not None and f.change.old is not None}
+    changed = {f.key: f for f in findings if f.change.new is not None and f.change.old is not None
+               and not f.change.projected and f.change.jump.kind != "exposed"}
     exact_ops = ("=", "==", "===")
 
     def exact_children(key: str) -> list[str]:
@@ -387,40 +397,108 @@ def fold_families(findings: list[Finding], graph: Graph) -> list[Finding]:
                     continue
         return out
 
-    members_of: dict[str, list[str]] = {}
-    claimed: set[str] = set()
-    heads = sorted((f for f in findings if f.direct and f.key in changed), key=lambda f: f.key)
+    owner: dict[str, str] = {}  # member key -> head key
+    lockstep: set[str] = set()
+    heads = sorted((f for f in changed.values() if f.direct), key=lambda f: f.key)
     for head in heads:
+        if head.key in owner:
+            continue
         stack, seen = [head.key], {head.key}
         while stack:
             for child in exact_children(stack.pop()):
-                if child not in seen and child not in claimed:
+                if child not in seen and child not in owner:
                     seen.add(child)
                     stack.append(child)
-        members = sorted(seen - {head.key})
-        if members:
-            members_of[head.key] = members
-            claimed.update(members)
+        for member in seen - {head.key}:
+            owner[member] = head.key
+            lockstep.add(member)
+    head_keys = {f.key for f in heads if f.key not in owner}
+    for key in sorted(changed):
+        f = changed[key]
+        if f.direct or key in owner or not f.forced:
+            continue
+        found = _forcing_head(f, changed, head_keys, owner, graph)
+        if found is not None:
+            owner[key] = found
+    members_of: dict[str, list[Finding]] = {}
+    for key in sorted(owner, key=lambda k: (k not in lockstep, k)):
+        members_of.setdefault(owner[key], []).append(changed[key])
     out = []
     for f in findings:
-        if f.key in claimed:
+        if f.key in owner:
             continue
-        if f.key in members_of:
-            f = replace(f, family=f.name, family_members=tuple(changed[m].name for m in members_of[f.key]))
+        members = members_of.get(f.key)
+        if members and f.change.old is not None and f.change.new is not None:
+            f = _with_members(f, members, lockstep, graph)
         out.append(f)
     return out
 
 
+FORCING_LIMIT = 64  # findings one walk up the forcing dependents may visit
+
+
+def _forcing_head(f: Finding, changed: dict[str, Finding], heads: set[str], owner: dict[str, str],
+                  graph: Graph) -> str | None:
+    """The head whose new version forced this move, through dependents that no longer admit the old version
+    (a bounded breadth-first walk; nearest head first)."""
+    level, seen = [f], {f.key}
+    while level and len(seen) < FORCING_LIMIT:
+        upper: list[Finding] = []
+        for node in level:
+            for d in node.dependents:
+                if d.admits_old is not False:
+                    continue
+                key = _dep_key(graph, d.name)
+                if key in heads:
+                    return key
+                if key in owner and owner[key] in heads:
+                    return owner[key]
+                parent = changed.get(key)
+                if parent is not None and not parent.direct and key not in seen:
+                    seen.add(key)
+                    upper.append(parent)
+        level = upper
+    return None
+
+
+def _with_members(head: Finding, members: list[Finding], lockstep: set[str], graph: Graph) -> Finding:
+    """The head's finding carrying its members: their weighing evidence, each line naming the member, and the
+    strongest severity that evidence calls for. A lockstep member's `declared` is left out: the head pins it
+    exactly, which the family line already says."""
+    a = head.assessment
+    lock = graph.lockfile.kind or "lockfile"
+    evidence = list(a.evidence)
+    severity, score = a.severity, a.score
+    for m in members:
+        if m.assessment.severity == "info":
+            continue  # nothing weighs against it, or the project settings ignore it
+        pieces = [e for e in m.assessment.evidence if e.level in LEVELS and e.level != "info"
+                  and not (m.key in lockstep and e.kind == "declared")]
+        if not pieces:
+            continue
+        moved = f"{m.name} {m.change.old.version} -> {m.change.new.version}"  # type: ignore[union-attr]
+        evidence.extend(e if e.text.startswith(f"{m.name} ") else replace(e, text=f"{moved}: {e.text}") for e in pieces)
+        level = decide(pieces, m.assessment.tier)
+        if severity_rank(level) < severity_rank(severity):
+            severity = level
+        score = max(score, m.assessment.score)
+    pinned = [m.name for m in members if m.key in lockstep]
+    required = [f"{m.name} {m.change.new.version}" for m in members if m.key not in lockstep]  # type: ignore[union-attr]
+    if pinned:
+        evidence.append(Evidence(kind="family", source=lock, level="context",
+                                 text=f"moved in lockstep with {len(pinned)} packages it pins exactly: "
+                                      f"{name_list(pinned, 6)}"))
+    if required:
+        evidence.append(Evidence(kind="family", source=lock, level="context",
+                                 text=f"its new version requires {name_list(required, 6)}, which moved with it: "
+                                      "reverting or capping it holds them back too"))
+    evidence.sort(key=lambda e: _evidence_rank(e, a.tier))
+    known = a.known_breakage or next((m.assessment.known_breakage for m in members if m.assessment.known_breakage), None)
+    assessment = replace(a, severity=severity, score=score, evidence=tuple(evidence), known_breakage=known)
+    return replace(head, family=head.name, family_members=tuple(m.name for m in members), assessment=assessment)
+
+
 def weigh_findings(findings: list[Finding], graph: Graph, settings=None, old_graph: Graph | None = None) -> list[Finding]:
     reach = Reachability(graph)
-    folded = fold_families(findings, graph)
-    out = []
-    for f in folded:
-        a = assess(f, graph, reach, settings, old_graph)
-        if f.family_members:
-            family = Evidence(kind="family", source=graph.lockfile.kind or "lockfile", level="context",
-                              text=f"moved in lockstep with {len(f.family_members)} packages it pins exactly: "
-                                   f"{name_list(list(f.family_members), 6)}")
-            a = replace(a, evidence=a.evidence + (family,))
-        out.append(replace(f, assessment=a))
-    return out
+    weighed = [replace(f, assessment=assess(f, graph, reach, settings, old_graph)) for f in findings]
+    return fold_families(weighed, graph)

@@ -66,11 +66,18 @@ def test_rubygems_org_faraday_downgrade(cli) -> None:
 def test_rubygems_org_rails_40(cli) -> None:
     found = breaking(cli, "rubygems", "rubygems.org-rails-4.0")
     assert found["rails"] == ("3.2.21", "4.0.12", "up", "direct", False)
-    assert found["arel"][3] == "forced"  # activerecord 4.0.12 requires arel (~> 4.0.0)
     assert found["mime-types"] == ("1.25.1", "2.4.3", "up", "floated", False)
-    # actionpack, activerecord & co. moved with rails through exact pins and fold into its line
-    assert "actionpack" not in found and "activesupport" not in found
-    assert set(found) == {"rails", "arel", "mime-types", "jquery-rails", "coffee-rails", "sass-rails", "rdoc"}
+    # actionpack, activerecord & co. moved with rails through exact pins, and arel because activerecord 4.0.12
+    # requires arel (~> 4.0.0): all of them fold into the rails finding
+    assert "actionpack" not in found and "activesupport" not in found and "arel" not in found
+    assert set(found) == {"rails", "mime-types", "jquery-rails", "coffee-rails", "sass-rails", "rdoc"}
+    case = corpus_case("rubygems", "rubygems.org-rails-4.0")
+    report = cli(["diff", case / "before" / "Gemfile.lock", case / "after" / "Gemfile.lock", "-f", "json"]).json()
+    rails = next(c for c in report["changes"] if c["name"] == "rails")
+    assert rails["family_members"][-1] == "arel" and "actionpack" in rails["family_members"]
+    texts = [e["text"] for e in rails["evidence"]]
+    assert "arel 3.0.3 -> 4.0.2: declared: activerecord 4.0.12 requires arel 4.x" in texts
+    assert any(t.startswith("its new version requires arel 4.0.2") for t in texts)
 
 
 def test_openstreetmap_connection_pool_3_was_a_deliberate_ceiling_lift(cli) -> None:

@@ -249,3 +249,57 @@ def test_a_two_digit_calendar_year_is_not_a_major_where_the_project_versions_by_
     assert found["wobble"]["jump"] == "major"
     text = cli(["diff", tmp_path / "before.lock", tmp_path / "after.lock"]).out
     assert "wobble 21.3.0 -> 22.10.0" in text and "incremental" not in text  # routine: folded away
+
+
+def _client_pair(tmp_path, native_after: list[str]):
+    """acme-client 1 -> 2 (the project asks for it); acme-client 2.0.0 requires acme-native 2, which requires
+    acme-core 2: both transitive moves are forced by the project's own upgrade."""
+    def lock(client: str, native: str, core: str, variants: list[str]) -> str:
+        specs = [f"    acme-client ({client})\n      acme-native (~> {native[0]}.0)",
+                 f"    acme-core ({core})",
+                 *(f"    acme-native ({native}{'-' + v if v != 'ruby' else ''})\n      acme-core (>= {core[0]}.0)"
+                   for v in variants),
+                 "    acme-report (1.4.0)\n      acme-core (>= 1.0)"]
+        return ("GEM\n  remote: https://rubygems.example/\n  specs:\n" + "\n".join(specs) +
+                "\n\nPLATFORMS\n  ruby\n  x86_64-linux\n\nDEPENDENCIES\n  acme-client (~> " + client[0] + ".0)\n"
+                "  acme-report\n\nBUNDLED WITH\n   2.6.9\n")
+    for side, text in (("before", lock("1.2.0", "1.4.0", "1.9.0", ["ruby", "x86_64-linux"])),
+                       ("after", lock("2.0.0", "2.0.1", "2.1.0", native_after))):
+        (tmp_path / side).mkdir()
+        (tmp_path / side / "Gemfile.lock").write_text(text)
+        major = "2" if side == "after" else "1"
+        (tmp_path / side / "Gemfile").write_text(f'source "https://rubygems.example"\n\ngem "acme-client", "~> {major}.0"\n'
+                                                 'gem "acme-report"\n')
+    return tmp_path / "before" / "Gemfile.lock", tmp_path / "after" / "Gemfile.lock"
+
+
+def test_moves_a_direct_upgrade_forced_are_weighed_inside_its_finding(cli, tmp_path) -> None:
+    """Rule 5: acme-native 2.0.1 lost its x86_64-linux build (high); it moved only because acme-client 2.0.0
+    requires it, and acme-core moved because acme-native 2 requires it, so both are members of acme-client's
+    finding, which carries their evidence, named, and takes the strongest severity."""
+    before, after = _client_pair(tmp_path, native_after=["ruby"])
+    changes = _diff_paths(cli, before, after)
+    assert set(changes) == {"acme-client"}
+    client = changes["acme-client"]
+    assert client["family_members"] == ["acme-core", "acme-native"]
+    assert client["severity"] == "high"  # on its own, an upgrade the Gemfile asked for is low
+    weighing = [e for e in client["evidence"] if e["level"] not in ("context", "info")]
+    assert weighing[0] == {"kind": "platform", "source": "Gemfile.lock PLATFORMS", "level": "high",
+                           "text": "acme-native 2.0.1 has no prebuilt build for x86_64-linux, which 1.4.0 had: it builds "
+                                   "from source there"}
+    assert [e["kind"] for e in weighing].count("intended") == 1  # the head's own evidence stays
+    # acme-core 2 is declared by acme-native 2.0.1 but never by acme-report (>= 1.0): that line names it
+    assert any(e["text"].startswith("acme-core 1.9.0 -> 2.1.0: ") and "acme-report >= 1.0" in e["text"]
+               for e in weighing)
+    assert any(e["kind"] == "family" and e["text"].startswith("its new version requires acme-core 2.1.0, acme-native 2.0.1")
+               for e in client["evidence"])
+    text = cli(["diff", before, after]).out
+    assert "[high] acme-client 1.2.0 -> 2.0.0" in text and "family of 2: acme-core, acme-native" in text
+
+
+def test_a_member_with_nothing_against_it_leaves_the_verdict_alone(cli, tmp_path) -> None:
+    before, after = _client_pair(tmp_path, native_after=["ruby", "x86_64-linux"])
+    client = _diff_paths(cli, before, after)["acme-client"]
+    assert client["family_members"] == ["acme-core", "acme-native"]
+    assert client["severity"] == "low"  # the members' declared lines are low: so is the upgrade they came with
+    assert not [e for e in client["evidence"] if e["kind"] == "platform"]

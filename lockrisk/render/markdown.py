@@ -88,7 +88,7 @@ def finding_details(f: Finding) -> list[str]:
         out.append("Chains: " + "; ".join(f"<code>{code(describe.chain(p))}</code>" for p in f.paths[:6]))
         out.append("")
     if f.family_members:
-        out.append("Family (moved in lockstep): " + ", ".join(f"<code>{code(m)}</code>" for m in f.family_members))
+        out.append("Moved with it (pinned exactly or required by its new version): " + ", ".join(f"<code>{code(m)}</code>" for m in f.family_members))
         out.append("")
     if f.assessment is not None:
         out += [f"- {md(r.text)}" for r in f.assessment.reasons]
@@ -137,7 +137,10 @@ def _fitted(report: Report, *, limit: int, size, details: bool, cut_note: str) -
     shown = report.notable()
     rows = finding_table(shown)
     head, table, body = verdict(report) + "\n\n", "\n".join(rows[:2]) + "\n", rows[2:]
-    room = limit - size(head) - size(cut_note) - 16
+    trailers = (f"\n{len(shown)} more findings are not shown here. {cut_note}\n",
+                f"\nFurther details were cut to stay under the size limit. {cut_note}\n",
+                f"\nDetails per finding are not shown here. {cut_note}\n")
+    room = limit - size(head) - max(size(t) for t in trailers)  # whichever closing line is written must fit too
     out = [head]
     if body and size(table) <= room:
         out.append(table)
