@@ -107,12 +107,13 @@ def main() -> int:
     parser.add_argument("--no-catalogue", action="store_true", help="switch off the catalogued known breakages")
     parser.add_argument("--quiet", action="store_true")
     parser.add_argument("--ecosystem", choices=("rubygems", "pypi"), help="only the incidents of one ecosystem")
+    parser.add_argument("--incidents", type=Path, default=HERE / "incidents.toml", help="the list to judge")
     args = parser.parse_args()
     if args.no_catalogue:
         import lockrisk.weigh
 
         lockrisk.weigh.breakages = lambda ecosystem=None: ()  # what the generic evidence finds on its own
-    incidents = tomllib.loads((HERE / "incidents.toml").read_text())["incident"]
+    incidents = tomllib.loads(args.incidents.read_text())["incident"]
     if args.ecosystem:
         incidents = [i for i in incidents if i["ecosystem"] == args.ecosystem]
     results, skipped = [], []

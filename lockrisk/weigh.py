@@ -11,9 +11,10 @@ in lockrisk.evidence):
    test-only, one on a runtime path is runtime whatever the catalogue says), then the catalogue,
    else runtime. Test and development cap the severity at low, build at medium, docs at info.
 4. An active ignore from the project settings makes it info, with its reason.
-5. Moves a changed direct dependency caused (packages it pins exactly, and transitive packages whose old
-   version its new version no longer admits) are folded into its finding: it shows their weighing
-   evidence, each line naming the member, and takes the strongest severity among itself and them.
+5. Moves another move caused are folded into its finding (packages a changed direct dependency pins
+   exactly; transitive packages whose old version a changed package's new version no longer admits):
+   it shows their weighing evidence, each line naming the member, and takes the strongest severity
+   among itself and them.
 
 `score` only orders findings of the same severity: level, then certain breakage the tier capped (a
 catalogued breakage of a test tool leads the other low findings; a mere risk estimate does not),
@@ -366,13 +367,15 @@ def _dep_key(graph: Graph, name: str) -> str:
 
 
 def fold_families(findings: list[Finding], graph: Graph) -> list[Finding]:
-    """Fold into a changed direct dependency (the head) the moves it caused, once every finding is weighed.
+    """Fold into a changed package (the head) the moves it caused, once every finding is weighed.
 
     - Lockstep: rails pins actionpack `= 8.1.3`, actionpack pins actionview `= 8.1.3`, ...: all of them are
       members of one `rails` family.
-    - Forced: a transitive package whose old version a head's new version no longer admits (boto3 1.36.2
-      requires botocore `>=1.36.2,<1.37.0`), directly or through another forced move, moved because of that
-      head; the project acts on the head (revert it, cap it), so the move is shown there.
+    - Forced: a transitive package whose old version another changed package's new version no longer admits
+      (boto3 1.36.2 requires botocore `>=1.36.2,<1.37.0`; prawn 2.5.0 requires pdf-core `~> 0.10.0`) moved
+      because of it, directly or through another forced move; it cannot be held back alone, only with the
+      package that forced it (revert it, cap it), so the move is shown there. A direct dependency is never
+      folded this way: the project names it.
 
     The head keeps its own tier and gains its members' weighing evidence, each line naming the member; its
     severity is the strongest among its own and its members' (decision table, rule 5).
@@ -412,12 +415,11 @@ def fold_families(findings: list[Finding], graph: Graph) -> list[Finding]:
         for member in seen - {head.key}:
             owner[member] = head.key
             lockstep.add(member)
-    head_keys = {f.key for f in heads if f.key not in owner}
     for key in sorted(changed):
         f = changed[key]
         if f.direct or key in owner or not f.forced:
             continue
-        found = _forcing_head(f, changed, head_keys, owner, graph)
+        found = _forcing_mover(f, changed, owner, graph)
         if found is not None:
             owner[key] = found
     members_of: dict[str, list[Finding]] = {}
@@ -437,28 +439,28 @@ def fold_families(findings: list[Finding], graph: Graph) -> list[Finding]:
 FORCING_LIMIT = 64  # findings one walk up the forcing dependents may visit
 
 
-def _forcing_head(f: Finding, changed: dict[str, Finding], heads: set[str], owner: dict[str, str],
-                  graph: Graph) -> str | None:
-    """The head whose new version forced this move, through dependents that no longer admit the old version
-    (a bounded breadth-first walk; nearest head first)."""
-    level, seen = [f], {f.key}
-    while level and len(seen) < FORCING_LIMIT:
-        upper: list[Finding] = []
-        for node in level:
-            for d in node.dependents:
-                if d.admits_old is not False:
-                    continue
+def _forcing_mover(f: Finding, changed: dict[str, Finding], owner: dict[str, str], graph: Graph) -> str | None:
+    """The move that forced this one: up through the changed dependents that no longer admit the old version,
+    nearest first, to one that nothing moved by force (a direct dependency always ends the walk); None when
+    no changed package forced it. Bounded by FORCING_LIMIT steps; a cycle ends where it closes."""
+    node, seen = f, {f.key}
+    while len(seen) < FORCING_LIMIT:
+        parent = None
+        for d in node.dependents:
+            if d.admits_old is False:
                 key = _dep_key(graph, d.name)
-                if key in heads:
-                    return key
-                if key in owner and owner[key] in heads:
-                    return owner[key]
-                parent = changed.get(key)
-                if parent is not None and not parent.direct and key not in seen:
-                    seen.add(key)
-                    upper.append(parent)
-        level = upper
-    return None
+                if key in changed and key not in seen:
+                    parent = changed[key]
+                    break
+        if parent is None:
+            break
+        if parent.key in owner:
+            return owner[parent.key]
+        seen.add(parent.key)
+        node = parent
+        if parent.direct or not parent.forced:
+            break
+    return node.key if node is not f else None
 
 
 def _with_members(head: Finding, members: list[Finding], lockstep: set[str], graph: Graph) -> Finding:

@@ -44,6 +44,13 @@ def breaking(cli, eco: str, name: str) -> dict[str, tuple]:
     return out
 
 
+def family(cli, eco: str, name: str, head: str) -> dict:
+    case = corpus_case(eco, name)
+    lock = lockfile_in(case / "after").name
+    report = cli(["diff", case / "before" / lock, case / "after" / lock, "--format", "json"]).json()
+    return next(c for c in report["changes"] if c["name"] == head)
+
+
 def test_lobsters_rails_71_rack_3(cli) -> None:
     # Rails 7.0 -> 7.1 is a minor; rack 3 is forced by the new rack-session (>= 3.0.0) and rackup (>= 3);
     # net-imap and net-smtp cross 0.x minors with only bare requirements from mail.
@@ -57,10 +64,14 @@ def test_lobsters_rails_71_rack_3(cli) -> None:
 def test_rubygems_org_faraday_downgrade(cli) -> None:
     # a revert: elasticsearch-transport 7.5.0 requires faraday (>= 0.14, < 1), pulling faraday back below 1.0
     assert breaking(cli, "rubygems", "rubygems.org-faraday-downgrade") == {
-        "faraday": ("1.10.0", "0.17.4", "down", "forced", False),
         "hashie": ("5.0.0", "4.1.0", "down", "floated", True),
         "faraday_middleware-aws-sigv4": ("0.6.1", "0.5.0", "down", "direct", False),
     }
+    # faraday's downgrade is weighed inside the elasticsearch downgrade that forced it
+    es = family(cli, "rubygems", "rubygems.org-faraday-downgrade", "elasticsearch")
+    assert es["family_members"] == ["elasticsearch-api", "elasticsearch-transport", "faraday"]
+    assert es["severity"] == "medium" and any(e["kind"] == "downgrade" and e["text"].startswith("faraday 1.10.0 -> 0.17.4")
+                                              for e in es["evidence"])
 
 
 def test_rubygems_org_rails_40(cli) -> None:
@@ -99,8 +110,12 @@ def test_openstreetmap_connection_pool_3_was_a_deliberate_ceiling_lift(cli) -> N
 def test_poetry_cffi_2(cli) -> None:
     found = breaking(cli, "pypi", "poetry-cffi-2")
     assert found["cryptography"] == ("43.0.3", "46.0.3", "up", "floated", True)
-    # cryptography 46 requires cffi >=2.0.0 on CPython, which excludes 1.17.1
-    assert found["cffi"] == ("1.17.1", "2.0.0", "up", "forced", True)
+    # cryptography 46 requires cffi >=2.0.0 on CPython, which excludes 1.17.1: cffi is weighed inside cryptography
+    assert "cffi" not in found
+    crypto = family(cli, "pypi", "poetry-cffi-2", "cryptography")
+    assert crypto["family_members"] == ["cffi"] and crypto["severity"] == "high"
+    assert "cffi 1.17.1 -> 2.0.0: declared: cryptography 46.0.3 requires cffi 2.x; never declared support: xattr " \
+           ">=1.16.0" in [e["text"] for e in crypto["evidence"]]
     assert found["zstandard"][3] == "floated"
     assert {k for k, v in found.items() if v[3] == "direct"} == {"pytest", "pytest-cov", "pytest-randomly"}
 
@@ -129,7 +144,10 @@ def test_poetry_calver_is_not_a_major_and_git_moves_are_seen(cli) -> None:
 def test_saleor_protobuf_5_downgrade_across_a_0x_minor(cli) -> None:
     found = breaking(cli, "pypi", "saleor-protobuf-5")
     assert found["grpc-google-iam-v1"][:3] == ("0.13.0", "0.12.4", "down")
-    assert found["protobuf"] == ("4.25.3", "5.27.1", "up", "forced", False)
+    # grpcio-status 1.64.1 requires protobuf >=5.26.1: protobuf 5 is weighed inside that minor
+    assert "protobuf" not in found
+    status = family(cli, "pypi", "saleor-protobuf-5", "grpcio-status")
+    assert (status["from"], status["to"], status["family_members"]) == ("1.62.2", "1.64.1", ["protobuf"])
 
 
 def test_gemfile_groups_on_corpus_gemfiles() -> None:

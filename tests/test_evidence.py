@@ -303,3 +303,23 @@ def test_a_member_with_nothing_against_it_leaves_the_verdict_alone(cli, tmp_path
     assert client["family_members"] == ["acme-core", "acme-native"]
     assert client["severity"] == "low"  # the members' declared lines are low: so is the upgrade they came with
     assert not [e for e in client["evidence"] if e["kind"] == "platform"]
+
+
+def test_a_move_forced_by_a_transitive_upgrade_is_shown_with_that_upgrade(cli, tmp_path) -> None:
+    """prawn 2.5.0 (floated in through prawn-rails >= 1.0) requires pdf-core ~> 0.10.0: pdf-core cannot be held
+    back without prawn, so its move is weighed inside prawn's finding, which is where a cap would go."""
+    def lock(prawn: str, core: str) -> str:
+        return ("GEM\n  remote: https://rubygems.example/\n  specs:\n"
+                f"    pdf-core ({core})\n    prawn ({prawn})\n      pdf-core (~> {core.rpartition('.')[0]}.0)\n"
+                "    prawn-rails (1.5.0)\n      prawn (>= 1.0)\n\nPLATFORMS\n  ruby\n\nDEPENDENCIES\n  prawn-rails\n\n"
+                "BUNDLED WITH\n   2.6.9\n")
+    for side, text in (("before", lock("2.4.0", "0.9.0")), ("after", lock("2.5.0", "0.10.0"))):
+        (tmp_path / side).mkdir()
+        (tmp_path / side / "Gemfile.lock").write_text(text)
+        (tmp_path / side / "Gemfile").write_text('source "https://rubygems.example"\n\ngem "prawn-rails"\n')
+    changes = _diff_paths(cli, tmp_path / "before" / "Gemfile.lock", tmp_path / "after" / "Gemfile.lock")
+    assert set(changes) == {"prawn"}
+    prawn = changes["prawn"]
+    assert prawn["family_members"] == ["pdf-core"] and prawn["severity"] == "low"
+    assert [e["text"] for e in prawn["evidence"] if e["level"] == "low"] == [
+        "pdf-core 0.9.0 -> 0.10.0: declared: prawn 2.5.0 requires pdf-core 0.10.x"]

@@ -176,21 +176,32 @@ def test_poetry2_command_and_pep621_layout(cli, tmp_path: Path) -> None:
     assert '"sqlalchemy (>=1.4.50,<2)",' in sa["text"]  # the file's own "name (spec)" style
 
 
-def test_unsatisfiable_pin_names_the_dependent_and_the_choices(cli, tmp_path: Path) -> None:
+def test_a_forced_move_is_pinned_through_the_package_that_forced_it(cli, tmp_path: Path) -> None:
     case = copy_case(tmp_path, "pypi", "incident")
     for side, line in (("before", '    "flask (>=2.3,<2.4)",\n'), ("after", '    "flask (>=3.0,<3.1)",\n')):
         manifest = case / side / "pyproject.toml"  # flask comes only through the flask-* extensions
         text = manifest.read_text()
         assert line in text
         manifest.write_text(text.replace(line, ""))
-    result = pin(cli, case, "poetry.lock", "--pin-at", "low")  # werkzeug was required by flask 3: low
-    assert "werkzeug: no safe pin: flask 3.0.3 requires >=3.0.0" in result.out
-    assert "hold flask back to a release that accepts werkzeug 2.3.8" in result.out
-    assert "or move forward: keep werkzeug 3.0.6 and fix the code that breaks" in result.out
+    # werkzeug 3 came because flask 3.0.3 requires it: no ceiling on werkzeug alone can resolve, one on flask can
+    data = json.loads(pin(cli, case, "poetry.lock", "--pin-at", "low", "--format", "json").out)
+    assert "werkzeug" not in {p["name"] for p in data["pins"]}
+    flask = next(p for p in data["pins"] if p["name"] == "flask")
+    assert flask["requirement"] == ">=2.3.3,<3" and '"flask (>=2.3.3,<3)",' in flask["text"]
     written = pin(cli, case, "poetry.lock", "--pin-at", "low", "--write")
-    assert written.code == 1  # one finding could not be pinned: the exit status says so
-    assert "lockrisk: werkzeug: not pinned: flask 3.0.3 requires >=3.0.0" in written.err
-    assert "pinned sqlalchemy" in written.err
+    assert written.code == 0, written.err
+    assert '"flask (>=2.3.3,<3)",' in (case / "after" / "pyproject.toml").read_text()
+
+
+def test_a_pin_no_ceiling_can_resolve_is_named_and_fails_the_write(cli, tmp_path: Path) -> None:
+    case = copy_case(tmp_path, "rubygems", "rack-3")
+    printed = pin(cli, case, "Gemfile.lock", "--pin-at", "low")
+    assert "rack-session: no safe pin: holding rack-session at 1.0.2 needs rack < 3" in printed.out
+    gemfile = (case / "after" / "Gemfile").read_bytes()
+    written = pin(cli, case, "Gemfile.lock", "--pin-at", "low", "--write")
+    assert written.code == 1  # a finding could not be pinned: the exit status says so
+    assert "lockrisk: rack-session: not pinned: holding rack-session at 1.0.2 needs rack < 3" in written.err
+    assert (case / "after" / "Gemfile").read_bytes() == gemfile
 
 
 def test_check_finds_a_stale_pin(cli, tmp_path: Path) -> None:
