@@ -22,7 +22,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from realistic import gem_pair  # noqa: E402
+from realistic import compiled, gem_pair  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 GIT_ENV = {"GIT_AUTHOR_NAME": "bench", "GIT_AUTHOR_EMAIL": "bench@example.invalid", "GIT_COMMITTER_NAME": "bench",
@@ -74,6 +74,7 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--gems", type=int, default=130)
     parser.add_argument("--repeat", type=int, default=5)
     opts = parser.parse_args(argv)
+    compiled()
     with tempfile.TemporaryDirectory() as tmp:
         repo = Path(tmp) / "mono"
         repo.mkdir()

@@ -154,7 +154,10 @@ def python_pairs() -> list[tuple[str, Path, Path, list[str], dict[str, str]]]:
 
 
 def main() -> None:
+    from realistic import compiled
+
     OUT.mkdir(exist_ok=True)
+    compiled()
     rows = []
     startup = timed([*LOCKRISK, "--version"], repeat=7)
     pair = largest_corpus_pair()

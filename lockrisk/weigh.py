@@ -415,11 +415,12 @@ def fold_families(findings: list[Finding], graph: Graph) -> list[Finding]:
         for member in seen - {head.key}:
             owner[member] = head.key
             lockstep.add(member)
+    tops: dict[str, str | None] = {}
     for key in sorted(changed):
         f = changed[key]
         if f.direct or key in owner or not f.forced:
             continue
-        found = _forcing_mover(f, changed, owner, graph)
+        found = tops[key] if key in tops else _forcing_mover(f, changed, owner, graph, tops)
         if found is not None:
             owner[key] = found
     members_of: dict[str, list[Finding]] = {}
@@ -439,11 +440,14 @@ def fold_families(findings: list[Finding], graph: Graph) -> list[Finding]:
 FORCING_LIMIT = 64  # findings one walk up the forcing dependents may visit
 
 
-def _forcing_mover(f: Finding, changed: dict[str, Finding], owner: dict[str, str], graph: Graph) -> str | None:
+def _forcing_mover(f: Finding, changed: dict[str, Finding], owner: dict[str, str], graph: Graph,
+                   tops: dict[str, str | None]) -> str | None:
     """The move that forced this one: up through the changed dependents that no longer admit the old version,
     nearest first, to one that nothing moved by force (a direct dependency always ends the walk); None when
-    no changed package forced it. Bounded by FORCING_LIMIT steps; a cycle ends where it closes."""
-    node, seen = f, {f.key}
+    no changed package forced it. Bounded by FORCING_LIMIT steps; a cycle ends where it closes. `tops`
+    remembers the answer for every package a walk passed, so each package's dependents are read once."""
+    node, seen, path = f, {f.key}, []
+    found: str | None = None
     while len(seen) < FORCING_LIMIT:
         parent = None
         for d in node.dependents:
@@ -455,12 +459,23 @@ def _forcing_mover(f: Finding, changed: dict[str, Finding], owner: dict[str, str
         if parent is None:
             break
         if parent.key in owner:
-            return owner[parent.key]
+            found = owner[parent.key]
+            break
+        if parent.key in tops:
+            found = tops[parent.key] or parent.key
+            break
         seen.add(parent.key)
+        path.append(parent)
         node = parent
         if parent.direct or not parent.forced:
             break
-    return node.key if node is not f else None
+    if found is None and node is not f:
+        found = node.key
+    tops[f.key] = found
+    for p in path:
+        if p.key != found and not p.direct and p.forced:
+            tops[p.key] = found
+    return found
 
 
 def _with_members(head: Finding, members: list[Finding], lockstep: set[str], graph: Graph) -> Finding:

@@ -11,13 +11,13 @@ from pathlib import Path
 POETRY_TAIL = '[metadata]\nlock-version = "2.1"\npython-versions = "^3.10"\ncontent-hash = "x"\n'
 
 
-def _poetry_package(name: str, version: str, deps: list[str], files: int = 0) -> str:
+def _poetry_package(name: str, version: str, deps: list[str], files: int = 0, floor: str = ">=1.0") -> str:
     listed = ",\n".join(f'    {{file = "{name}-{version}-{j}-py3-none-any.whl", hash = "sha256:{"0" * 64}"}}'
                         for j in range(files))
     out = (f'[[package]]\nname = "{name}"\nversion = "{version}"\ndescription = "x"\noptional = false\n'
            f'python-versions = ">=3.8"\ngroups = ["main"]\nfiles = [\n{listed}\n]\n')
     if deps:
-        out += "\n[package.dependencies]\n" + "".join(f'{d} = ">=1.0"\n' for d in deps)
+        out += "\n[package.dependencies]\n" + "".join(f'{d} = "{floor}"\n' for d in deps)
     return out + "\n"
 
 
@@ -37,6 +37,18 @@ def big_ring(folder: Path, scale: float = 1.0) -> tuple[Path, Path]:
                        for i in range(n)) + POETRY_TAIL
 
     return _write_pair(folder, "poetry.lock", lock("1.0.0"), lock("2.0.0"))
+
+
+def forced_ring(folder: Path, scale: float = 1.0) -> tuple[Path, Path]:
+    """9,000 packages in a ring, each new version requiring the next three at >=2.0: every move is forced by
+    another move, so the walk up to the move that forced it goes round and round."""
+    n = max(10, int(9000 * scale))
+
+    def lock(version: str, floor: str) -> str:
+        return "".join(_poetry_package(f"pkg{i}", version, [f"pkg{(i + k) % n}" for k in (1, 2, 3)], floor=floor)
+                       for i in range(n)) + POETRY_TAIL
+
+    return _write_pair(folder, "poetry.lock", lock("1.0.0", ">=1.0"), lock("2.0.0", ">=2.0"))
 
 
 def long_chain(folder: Path, scale: float = 1.0) -> tuple[Path, Path]:
@@ -103,5 +115,5 @@ def wide_pyproject(folder: Path, scale: float = 1.0) -> tuple[Path, Path]:
     return _write_pair(folder, "uv.lock", lock("1.0.0"), lock("2.0.0"))
 
 
-SHAPES = {"big-ring": big_ring, "long-chain": long_chain, "many-findings": many_findings, "long-lines": long_lines,
+SHAPES = {"big-ring": big_ring, "forced-ring": forced_ring, "long-chain": long_chain, "many-findings": many_findings, "long-lines": long_lines,
           "backtracking-gemfile": backtracking_gemfile, "wide-pyproject": wide_pyproject}

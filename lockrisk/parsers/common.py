@@ -7,10 +7,8 @@ import re
 
 from lockrisk.errors import ParseError
 
-_CONFLICT = re.compile(r"^(<<<<<<<|=======|>>>>>>>|\|\|\|\|\|\|\|)", re.M)
-_ARTIFACT_ITEM = re.compile(r"^\s+\{[^\[\]\n]*\},?\s*$")  # {file = "...", hash = "sha256:..."}, one line
-_ARTIFACT_LISTS = ("files = [", "wheels = [")
-_HASH_KEY = re.compile(r"""^(?:"[^"\n]*"|'[^'\n]*'|[A-Za-z0-9_.-]+) = \[$""")  # [metadata.files] entry
+# The patterns below are compiled on first use (re keeps them): a Gemfile.lock never needs the Python ones.
+_CONFLICT = r"^(<<<<<<<|=======|>>>>>>>|\|\|\|\|\|\|\|)"
 
 
 def decode_text(data: bytes, path: str) -> str:
@@ -33,7 +31,7 @@ def decode_text(data: bytes, path: str) -> str:
 def refuse_conflicts(text: str, path: str) -> None:
     if not any(marker in text for marker in ("<<<<<<<", "=======", ">>>>>>>", "|||||||")):
         return  # a substring scan is much quicker than a line-anchored search over a large lockfile
-    m = _CONFLICT.search(text)
+    m = re.compile(_CONFLICT, re.M).search(text)
     if m:
         line = text.count("\n", 0, m.start()) + 1
         raise ParseError(
@@ -59,11 +57,11 @@ def _wheel_platforms(item: str) -> list[str]:
 
 
 _WS = r"[^\S\n]"  # whitespace within one line
-_ITEM_LINE = rf"{_WS}+\{{[^\[\]\n]*\}},?{_WS}*\n"  # _ARTIFACT_ITEM, newline included
+_ITEM_LINE = rf"{_WS}+\{{[^\[\]\n]*\}},?{_WS}*\n"  # {file = "...", hash = "sha256:..."}, one line
 _LIST_BODY = rf"\[\n(?:{_ITEM_LINE})*\](?=\n|\Z)"
-_FILE_LIST = re.compile(rf"(?:files|wheels) = {_LIST_BODY}")  # matched at a line start
-_HASH_LIST = re.compile(rf"""^(?:"[^"\n]*"|'[^'\n]*'|[A-Za-z0-9_.-]+) = {_LIST_BODY}""", re.M)
-_SDIST = re.compile(r"sdist = \{.*\}$", re.M)  # matched at a line start
+_FILE_LIST = rf"(?:files|wheels) = {_LIST_BODY}"  # matched at a line start
+_HASH_LIST = rf"""^(?:"[^"\n]*"|'[^'\n]*'|[A-Za-z0-9_.-]+) = {_LIST_BODY}"""  # a [metadata.files] entry
+_SDIST = r"sdist = \{.*\}$"  # matched at a line start
 
 
 def line_starts(text: str, prefix: str) -> list[int]:
@@ -98,7 +96,8 @@ def read_artifact_lists(text: str) -> tuple[str, dict[int, frozenset[str]]]:
     blocks: list[tuple[int, int]] = []
     wheels: dict[int, set[str]] = {}
     header_at, counted, line = -1, 0, 1
-    lists = (_FILE_LIST.match(text, at) for at in sorted(line_starts(text, "files = [") + line_starts(text, "wheels = [")))
+    file_list = re.compile(_FILE_LIST).match
+    lists = (file_list(text, at) for at in sorted(line_starts(text, "files = [") + line_starts(text, "wheels = [")))
     for m in lists:
         if m is None:
             continue
@@ -118,8 +117,9 @@ def read_artifact_lists(text: str) -> tuple[str, dict[int, frozenset[str]]]:
     for k, (offset, head) in enumerate(brackets):
         if head == "[metadata.files]":
             end = starts[k + 1] if k + 1 < len(starts) else len(text)
-            blocks.extend(m.span() for m in _HASH_LIST.finditer(text, offset, end))
-    sdists = (_SDIST.match(text, at) for at in line_starts(text, "sdist = {"))
+            blocks.extend(m.span() for m in re.compile(_HASH_LIST, re.M).finditer(text, offset, end))
+    sdist = re.compile(_SDIST, re.M).match
+    sdists = (sdist(text, at) for at in line_starts(text, "sdist = {"))
     blocks.extend(m.span() for m in sdists if m)  # a line of its own: never inside a list above
     shared: dict[frozenset[str], frozenset[str]] = {}  # most packages list the same few tag sets: one object each
     found = {k: shared.setdefault(tags, tags) for k, tags in ((k, frozenset(v)) for k, v in wheels.items())}
