@@ -18,8 +18,9 @@ in lockrisk.evidence):
 
 `score` only orders findings of the same severity: level, then certain breakage the tier capped (a
 catalogued breakage of a test tool leads the other low findings; a mere risk estimate does not),
-then tier, then how much evidence, then how many runtime dependents, then the size of the move (a major
-before a minor when nothing else tells them apart).
+then tier, where a package the project itself requires on a runtime path counts one tier step more when it
+moved (its own code calls it, and no upstream test suite covers that code), then how much evidence, then how many
+runtime dependents, then the size of the move (a major before a minor when nothing else tells them apart).
 """
 
 from __future__ import annotations
@@ -39,6 +40,7 @@ from lockrisk.versions import scheme_for
 TIER_CAP = {"test": "low", "development": "low", "build": "medium", "docs": "info"}
 MOVE_ORDER_BONUS = {"major": 6, "source": 4, "calver": 3, "minor": 3}  # with equal evidence, the bigger move first
 TIER_ORDER_BONUS = {"runtime-critical": 20, "runtime": 10, "build": 5, "test": 2, "development": 2, "docs": 0}
+DIRECT_ORDER_BONUS = 10  # one tier step: a runtime package the project's own code calls
 LEVEL_SCORE = {"critical": 400, "high": 300, "medium": 200, "low": 100, "info": 0}
 # kinds that state one fact two ways do not corroborate each other: a dependent that never declared
 # support for the new line and one released before it existed both say "it never knew this line"
@@ -339,7 +341,8 @@ def assess(finding: Finding, graph: Graph, reach: Reachability, settings=None,
     certain = [e for e in evidence if e.kind in ("known-breakage", "runtime")]
     uncapped = decide(certain, "runtime") if tier in TIER_CAP else severity
     score = (LEVEL_SCORE[severity] + LEVEL_SCORE[uncapped] // 4 + TIER_ORDER_BONUS[tier] + 3 * min(len(weighing), 5)
-             + min(len(runtime_deps), 5) + MOVE_ORDER_BONUS.get(change.jump.kind, 0))
+             + min(len(runtime_deps), 5) + MOVE_ORDER_BONUS.get(change.jump.kind, 0)
+             + (DIRECT_ORDER_BONUS if finding.direct and tier not in TIER_CAP and change.jump.kind != "exposed" else 0))
     return Assessment(tier=tier, severity=severity, score=score, evidence=tuple(evidence),
                       known_breakage=known, tier_source=tier_source, groups=reached_groups)
 

@@ -323,3 +323,26 @@ def test_a_move_forced_by_a_transitive_upgrade_is_shown_with_that_upgrade(cli, t
     assert prawn["family_members"] == ["pdf-core"] and prawn["severity"] == "low"
     assert [e["text"] for e in prawn["evidence"] if e["level"] == "low"] == [
         "pdf-core 0.9.0 -> 0.10.0: declared: prawn 2.5.0 requires pdf-core 0.10.x"]
+
+
+def test_with_equal_evidence_a_package_the_project_requires_comes_first(cli, tmp_path) -> None:
+    """Two minors nothing speaks against, both on the runtime path: the one the Gemfile names is listed first,
+    though the other has more dependents; moved to the test group, the same gem no longer leads."""
+    def lock(direct: str, shared: str) -> str:
+        return _lock({"acme-app": "1.0.0", "acme-cli": "1.0.0", "acme-shared": shared, "acme-direct": direct},
+                     {"acme-app": [("acme-shared", ">= 1.0")], "acme-cli": [("acme-shared", ">= 1.0")]},
+                     ["acme-app", "acme-cli", "acme-direct"])
+
+    def order(group: str) -> list[str]:
+        for side, direct, shared in (("before", "1.2.0", "1.4.0"), ("after", "1.3.0", "1.5.0")):
+            (tmp_path / side).mkdir(exist_ok=True)
+            (tmp_path / side / "Gemfile.lock").write_text(lock(direct, shared))
+            (tmp_path / side / "Gemfile").write_text('source "https://rubygems.example"\n\ngem "acme-app"\n'
+                                                     f'gem "acme-cli"\n{group}')
+        report = cli(["diff", tmp_path / "before" / "Gemfile.lock", tmp_path / "after" / "Gemfile.lock", "-f", "json",
+                      "--all"]).json()
+        assert {c["severity"] for c in report["changes"]} == {"info"}
+        return [c["name"] for c in report["changes"]]
+
+    assert order('gem "acme-direct"\n') == ["acme-direct", "acme-shared"]
+    assert order('group :test do\n  gem "acme-direct"\nend\n') == ["acme-shared", "acme-direct"]
