@@ -94,10 +94,19 @@ def judge(incident: dict, old: Path, new: Path, online: bool) -> dict:
     ranked = [f for f in report.findings if f.assessment is not None]
     rank = next((i + 1 for i, f in enumerate(ranked) if f.key == key or key in f.family_members), None)
     culprit = next((f for f in ranked if f.key == key), None)
-    loud = [f for f in ranked if f.key != key and f.assessment.severity in ("critical", "high")]
+    holder = culprit or (ranked[rank - 1] if rank else None)  # the finding it is shown in, when another forced it
+    loud = [f for f in ranked if f is not holder and f.key != key and f.assessment.severity in ("critical", "high")]
+    if culprit is not None:
+        kinds = [e.kind for e in culprit.assessment.evidence if e.level != "context"]
+    elif holder is not None:  # the lines of the holder's evidence that name the culprit
+        kinds = [e.kind for e in holder.assessment.evidence if e.level != "context"
+                 and e.text.lower().startswith(incident["culprit"].lower() + " ")]
+    else:
+        kinds = []
     return {"id": incident["id"], "rank": rank, "changes": len(report.findings),
-            "severity": culprit.assessment.severity if culprit else "missing",
-            "evidence": [e.kind for e in culprit.assessment.evidence if e.level != "context"] if culprit else [],
+            "severity": (holder.assessment.severity + ("" if culprit else f" (in {holder.name})")) if holder
+            else "missing",
+            "evidence": kinds,
             "noise": len(loud)}
 
 
