@@ -431,8 +431,8 @@ def fold_families(findings: list[Finding], graph: Graph) -> list[Finding]:
         members_of.setdefault(owner[key], []).append(changed[key])
     out = []
     for f in findings:
-        if f.key in owner:
-            continue
+        if f.key in owner and (f.key in lockstep or changed.get(f.key) is f):
+            continue  # a forced member is that one move: another entry of the package (a fork added) stays
         members = members_of.get(f.key)
         if members and f.change.old is not None and f.change.new is not None:
             f = _with_members(f, members, lockstep, graph)
