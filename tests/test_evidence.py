@@ -346,3 +346,14 @@ def test_with_equal_evidence_a_package_the_project_requires_comes_first(cli, tmp
 
     assert order('gem "acme-direct"\n') == ["acme-direct", "acme-shared"]
     assert order('group :test do\n  gem "acme-direct"\nend\n') == ["acme-shared", "acme-direct"]
+
+
+def test_an_ignored_member_no_longer_weighs_on_the_upgrade_that_forced_it(cli, tmp_path) -> None:
+    before, after = _client_pair(tmp_path, native_after=["ruby"])
+    settings = tmp_path / "lockrisk.toml"
+    settings.write_text('[[ignore]]\nname = "acme-native"\nreason = "we build it from source on x86_64-linux"\n')
+    result = cli(["diff", before, after, "-f", "json", "--config", settings])
+    (client,) = result.json()["changes"]
+    assert client["family_members"] == ["acme-core", "acme-native"]
+    assert client["severity"] == "low"  # acme-core's line still weighs (low); acme-native's loss does not
+    assert not [e for e in client["evidence"] if e["kind"] == "platform"]
