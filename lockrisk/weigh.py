@@ -489,6 +489,7 @@ def _with_members(head: Finding, members: list[Finding], lockstep: set[str], gra
     lock = graph.lockfile.kind or "lockfile"
     evidence = list(a.evidence)
     severity, score = a.severity, a.score
+    known = a.known_breakage
     for m in members:
         if m.assessment.severity == "info":
             continue  # nothing weighs against it, or the project settings ignore it
@@ -502,6 +503,7 @@ def _with_members(head: Finding, members: list[Finding], lockstep: set[str], gra
         if severity_rank(level) < severity_rank(severity):
             severity = level
         score = max(score, m.assessment.score)
+        known = known or m.assessment.known_breakage
     pinned = [m.name for m in members if m.key in lockstep]
     required = [f"{m.name} {m.change.new.version}" for m in members if m.key not in lockstep]  # type: ignore[union-attr]
     if pinned:
@@ -513,7 +515,6 @@ def _with_members(head: Finding, members: list[Finding], lockstep: set[str], gra
                                  text=f"its new version requires {name_list(required, 6)}, which moved with it: "
                                       "reverting or capping it holds them back too"))
     evidence.sort(key=lambda e: _evidence_rank(e, a.tier))
-    known = a.known_breakage or next((m.assessment.known_breakage for m in members if m.assessment.known_breakage), None)
     assessment = replace(a, severity=severity, score=score, evidence=tuple(evidence), known_breakage=known)
     return replace(head, family=head.name, family_members=tuple(m.name for m in members), assessment=assessment)
 
