@@ -131,7 +131,8 @@ def _with_pyproject(lockfile: Lockfile, read_sibling: ReadSibling | None) -> Loc
                 "packages nothing depends on are treated as direct")
         return replace(lockfile, direct=roots, notes=lockfile.notes + (note,))
     manifest = read_pyproject(data, _sibling_path(lockfile.path, "pyproject.toml"))
-    return replace(lockfile, direct=manifest.requirements, python_range=manifest.python or lockfile.python_range)
+    return replace(lockfile, direct=manifest.requirements, python_range=manifest.python or lockfile.python_range,
+                   development_groups=frozenset(manifest.development_groups))
 
 
 def _root_requirement(name: str, key: str):
