@@ -94,7 +94,6 @@ class Lockfile:
     platforms: tuple[str, ...] = ()  # Gemfile.lock PLATFORMS: the platforms the bundle is locked for
     ruby_version: str | None = None  # the project's Ruby: Gemfile.lock RUBY VERSION, .ruby-version or the Gemfile
     python_range: str | None = None  # the project's Python: requires-python, Poetry's python, the lock's own record
-    development_groups: frozenset[str] = frozenset()  # manifest groups that never run in production (PEP 735)
     forks: Mapping[str, tuple[Package, ...]] = field(default_factory=dict)
     """The other entries locked for a key that `packages` holds (uv resolution forks, poetry marker splits).
 

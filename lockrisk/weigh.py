@@ -8,8 +8,7 @@ in lockrisk.evidence):
 2. Corroboration: two independent kinds at high or above make it one level higher (critical at most);
    `undeclared` and `predates` state one fact and count once.
 3. Tier: the project's own groups decide first (a package reachable only from test groups is
-   test-only, one reachable only from PEP 735 dependency groups is at most development, one on a runtime
-   path is runtime whatever the catalogue says), then the catalogue,
+   test-only, one on a runtime path is runtime whatever the catalogue says), then the catalogue,
    else runtime. Test and development cap the severity at low, build at medium, docs at info.
 4. An active ignore from the project settings makes it info, with its reason.
 5. Moves another move caused are folded into its finding (packages a changed direct dependency pins
@@ -99,9 +98,8 @@ class Reachability:
         self.known = bool(lockfile.direct) and any(r.groups for r in lockfile.direct)
         runtime_roots: list[str] = []
         other_roots: dict[str, list[str]] = {}
-        self.development_groups = lockfile.development_groups
         for req in lockfile.direct:
-            tiers_of = [self.group_tier(g) for g in req.groups] or [None]
+            tiers_of = [group_tier(g) for g in req.groups] or [None]
             if any(t is None for t in tiers_of):
                 runtime_roots.append(req.key)
             else:
@@ -134,18 +132,11 @@ class Reachability:
             level = upper
         return found
 
-    def group_tier(self, group: str) -> str | None:
-        """A group's tier by its name; a PEP 735 dependency group with no telling name is development."""
-        tier = group_tier(group)
-        if tier is None and group in self.development_groups:
-            return "development"
-        return tier
-
     def non_runtime_tier(self, key: str) -> str | None:
         """The tier implied by groups when `key` is reachable only from non-runtime groups."""
         package = self.packages.get(key)
         if package is not None and package.groups:
-            lock_tiers = [self.group_tier(g) for g in package.groups]
+            lock_tiers = [group_tier(g) for g in package.groups]
             if all(t is not None for t in lock_tiers):
                 return sorted(lock_tiers, key=_TIER_ORDER.index)[0]  # type: ignore[arg-type]
         if not self.known or key in self.runtime:
@@ -211,13 +202,13 @@ def _tier(finding: Finding, graph: Graph, reach: Reachability, settings) -> tupl
         roots = reach.roots_reaching(key, only_tier)
         package = graph.packages.get(key)
         via = [g for r in roots for g in reach.root_groups.get(r, ())] or list(package.groups if package else ())
-        groups = tuple(dict.fromkeys(g for g in via if reach.group_tier(g) is not None))
+        groups = tuple(dict.fromkeys(g for g in via if group_tier(g) is not None))
         text = f"only reachable from {only_tier} dependencies" + (f" ({name_list(roots, 3)})" if roots else "")
         if entry is not None and entry.tier in TIER_CAP and entry.tier != only_tier:
             # the catalogue is more specific about a non-runtime package (pytest in a "dev" group is a test tool)
             return entry.tier, "group", f"{entry.reason}; {text}", groups
         return only_tier, "group", text, groups
-    runtime_groups = [g for r in graph.direct.get(key, ()) for g in r.groups if reach.group_tier(g) is None]
+    runtime_groups = [g for r in graph.direct.get(key, ()) for g in r.groups if group_tier(g) is None]
     if entry is not None and entry.tier in TIER_CAP and runtime_groups:
         # the project's own groups beat the catalogue: it asks for the package where production runs
         return "runtime", "group", (f"{entry.reason}, but the {manifest_label(graph)} asks for it in its "

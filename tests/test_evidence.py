@@ -357,25 +357,3 @@ def test_an_ignored_member_no_longer_weighs_on_the_upgrade_that_forced_it(cli, t
     assert client["family_members"] == ["acme-core", "acme-native"]
     assert client["severity"] == "low"  # acme-core's line still weighs (low); acme-native's loss does not
     assert not [e for e in client["evidence"] if e["kind"] == "platform"]
-
-
-def test_a_pep_735_dependency_group_never_runs_in_production_whatever_its_name(cli, tmp_path) -> None:
-    """httpx moved from [project] dependencies to a [dependency-groups] table named `integration`: h11, which only
-    httpx pulls in (through httpcore), is then development-only, though no group name says so."""
-    import shutil
-
-    case = tmp_path / "uv"
-    shutil.copytree(fixture("pypi", "uv"), case)
-    lock = ("before/uv.lock", "after/uv.lock")
-    h11 = _diff_paths(cli, case / lock[0], case / lock[1])["h11"]
-    assert (h11["tier"], h11["severity"]) == ("runtime-critical", "medium")
-    for side in ("before", "after"):
-        manifest = case / side / "pyproject.toml"
-        text = manifest.read_text()
-        assert '    "httpx>=0.27",\n' in text
-        manifest.write_text(text.replace('    "httpx>=0.27",\n', "")
-                            + 'integration = ["httpx>=0.27"]\n')
-    h11 = _diff_paths(cli, case / lock[0], case / lock[1])["h11"]
-    assert (h11["tier"], h11["severity"]) == ("development", "low")
-    assert any(e["kind"] == "tier" and "only reachable from development dependencies (httpx)" in e["text"]
-               for e in h11["evidence"])

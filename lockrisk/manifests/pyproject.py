@@ -27,8 +27,6 @@ class PyprojectRequirements:
     requirements: tuple[Requirement, ...]
     layout: str  # "pep621", "poetry", "pep621+poetry" or "none"
     python: str | None = None  # requires-python, else Poetry's `python` dependency
-    # PEP 735 [dependency-groups]: never part of what the project installs to run, whatever their names
-    development_groups: tuple[str, ...] = ()
 
 
 def _pep508(text: str, group: str, line: int | None) -> Requirement | None:
@@ -147,9 +145,7 @@ def read_pyproject(data: bytes, path: str) -> PyprojectRequirements:
                         reqs.extend(_poetry_entries(name, value, str(group), None))
 
     dependency_groups = doc.get("dependency-groups")
-    development_groups: tuple[str, ...] = ()
     if isinstance(dependency_groups, dict):
-        development_groups = tuple(str(g) for g in dependency_groups)
         for group in dependency_groups:
             for item in _expand_group(dependency_groups, group, set()):
                 if (r := _pep508(item, str(group), None)) is not None:
@@ -162,7 +158,7 @@ def read_pyproject(data: bytes, path: str) -> PyprojectRequirements:
         for r in reqs
     )
     return PyprojectRequirements(requirements=_merge_groups(located), layout="+".join(layouts) or "none",
-                                 python=python, development_groups=development_groups)
+                                 python=python)
 
 
 def _expand_group(table: dict, group: str, seen: set[str]) -> list[str]:

@@ -131,8 +131,7 @@ def _with_pyproject(lockfile: Lockfile, read_sibling: ReadSibling | None) -> Loc
                 "packages nothing depends on are treated as direct")
         return replace(lockfile, direct=roots, notes=lockfile.notes + (note,))
     manifest = read_pyproject(data, _sibling_path(lockfile.path, "pyproject.toml"))
-    return replace(lockfile, direct=manifest.requirements, python_range=manifest.python or lockfile.python_range,
-                   development_groups=frozenset(manifest.development_groups))
+    return replace(lockfile, direct=manifest.requirements, python_range=manifest.python or lockfile.python_range)
 
 
 def _root_requirement(name: str, key: str):
