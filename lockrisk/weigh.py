@@ -46,13 +46,19 @@ LEVEL_SCORE = {"critical": 400, "high": 300, "medium": 200, "low": 100, "info": 
 # support for the new line and one released before it existed both say "it never knew this line"
 SAME_FACT = {"predates": "undeclared"}
 
-# Gemfile / Poetry group names that never run in production, and the tier they imply.
+# Gemfile / Poetry / PEP 735 group names that never run in production, and the tier they imply. Names are
+# compared lowercased with "_" and "." as "-" (PEP 735 normalizes group names that way). A group whose name
+# says nothing is runtime: PEP 735 groups may hold a web application's or a data project's runtime set.
 _GROUP_TIERS = {
-    "test": "test", "tests": "test", "testing": "test", "spec": "test", "ci": "test", "system_test": "test",
+    "test": "test", "tests": "test", "testing": "test", "spec": "test", "ci": "test", "system-test": "test",
+    "coverage": "test",
     "development": "development", "dev": "development", "lint": "development", "linters": "development",
     "linting": "development", "rubocop": "development", "typing": "development", "types": "development",
     "mypy": "development", "mdl": "development", "tools": "development", "debug": "development",
-    "docs": "docs", "doc": "docs", "documentation": "docs",
+    "type-checking": "development", "typecheck": "development", "format": "development",
+    "formatting": "development", "pre-commit": "development", "benchmark": "development",
+    "benchmarks": "development", "bench": "development", "perf": "development", "profiling": "development",
+    "docs": "docs", "doc": "docs", "documentation": "docs", "markdown-docs": "docs",
     "assets": "build", "build": "build",
 }
 
@@ -77,7 +83,7 @@ class Assessment:
 
 def group_tier(group: str) -> str | None:
     """The non-runtime tier a manifest group implies, or None for a runtime group."""
-    g = group.lower()
+    g = group.lower().replace("_", "-").replace(".", "-")
     if g.startswith("extra:"):
         return None
     if g in _GROUP_TIERS:

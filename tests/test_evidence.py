@@ -357,3 +357,25 @@ def test_an_ignored_member_no_longer_weighs_on_the_upgrade_that_forced_it(cli, t
     assert client["family_members"] == ["acme-core", "acme-native"]
     assert client["severity"] == "low"  # acme-core's line still weighs (low); acme-native's loss does not
     assert not [e for e in client["evidence"] if e["kind"] == "platform"]
+
+
+@pytest.mark.parametrize("group, tier, severity", [
+    pytest.param("benchmark", "development", "low", id="a-benchmark-group-is-development"),
+    pytest.param("Type_Checking", "development", "low", id="names-compare-as-pep-735-normalizes-them"),
+    pytest.param("web", "runtime-critical", "medium", id="a-group-whose-name-says-nothing-is-runtime"),
+])
+def test_a_dependency_group_is_weighed_by_what_its_name_says(cli, tmp_path, group, tier, severity) -> None:
+    """httpx moved from [project] dependencies into a PEP 735 group: h11, which only httpx pulls in (through
+    httpcore), takes the group's tier. PEP 735 groups may hold a web application's runtime set, so a name
+    that says nothing stays runtime."""
+    import shutil
+
+    case = tmp_path / "uv"
+    shutil.copytree(fixture("pypi", "uv"), case)
+    for side in ("before", "after"):
+        manifest = case / side / "pyproject.toml"
+        text = manifest.read_text()
+        assert '    "httpx>=0.27",\n' in text
+        manifest.write_text(text.replace('    "httpx>=0.27",\n', "") + f'{group} = ["httpx>=0.27"]\n')
+    h11 = _diff_paths(cli, case / "before" / "uv.lock", case / "after" / "uv.lock")["h11"]
+    assert (h11["tier"], h11["severity"]) == (tier, severity)
