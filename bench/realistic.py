@@ -89,7 +89,7 @@ def poetry_pair(folder: Path, n: int, seed: int = 1) -> tuple[Path, Path]:
     def lock(versions) -> str:
         out = []
         for name in names:
-            group = groups.get(name, "main")
+            group = groups.get(name, "default")
             out.append(f'[[package]]\nname = "{name}"\nversion = "{_v(versions[name])}"\ndescription = ""\n'
                        f'optional = false\npython-versions = ">=3.9"\ngroups = ["{"main" if group == "default" else "dev"}"]\n'
                        f'files = [\n    {{file = "{name}-{_v(versions[name])}-py3-none-any.whl", hash = "sha256:{"0" * 64}"}},\n]\n')

@@ -15,6 +15,7 @@ parsed again before it is offered.
 
 from __future__ import annotations
 
+import bisect
 import re
 from dataclasses import dataclass, field
 
@@ -78,6 +79,7 @@ class Layout:
     tables: list[Table]
     values: list[KeyValue]
     line_starts: list[int]
+    _index: dict = field(default_factory=dict, init=False, repr=False, compare=False)  # look-ups built once
 
     def line_of(self, offset: int) -> int:
         """0-based line index of an offset."""
@@ -92,14 +94,40 @@ class Layout:
 
     def table(self, name: str) -> Table | None:
         """The `[name]` table (never an `[[array of tables]]` entry)."""
-        return next((t for t in self.tables if t.name == name and not t.array), None)
+        by_name = self._index.get("tables")
+        if by_name is None:
+            by_name = self._index["tables"] = {}
+            for t in self.tables:
+                if not t.array:
+                    by_name.setdefault(t.name, t)
+        return by_name.get(name)
 
     def value(self, path: str) -> KeyValue | None:
-        return next((v for v in self.values if v.path == path and not v.in_array_table), None)
+        by_path = self._index.get("values")
+        if by_path is None:
+            by_path = self._index["values"] = {}
+            for v in self.values:
+                if not v.in_array_table:
+                    by_path.setdefault(v.path, v)
+        return by_path.get(path)
 
     def table_values(self, table: Table) -> list[KeyValue]:
-        """The pairs written directly in `table`'s body (not inside inline tables)."""
-        return [v for v in self.values if not v.nested and table.body_start <= v.key_start < table.end]
+        """The pairs written directly in `table`'s body (not inside inline tables). Planning many pins asks
+        about the same few tables again and again, so each table's pairs are found once, by two binary
+        searches over the pairs in text order."""
+        memo = self._index.setdefault("table_values", {})
+        found = memo.get(table.header_start)
+        if found is None:
+            order = self._index.get("order")
+            if order is None:  # indexes of the pairs by where their key starts (an inline table's own pair is
+                # recorded after the pairs inside it)
+                order = self._index["order"] = sorted(range(len(self.values)), key=lambda i: self.values[i].key_start)
+                self._index["starts"] = [self.values[i].key_start for i in order]
+            starts = self._index["starts"]
+            lo, hi = bisect.bisect_left(starts, table.body_start), bisect.bisect_left(starts, table.end)
+            found = memo[table.header_start] = [self.values[i] for i in sorted(order[lo:hi])
+                                                if not self.values[i].nested]
+        return found
 
 
 def join_path(parts: list[str] | tuple[str, ...]) -> str:
