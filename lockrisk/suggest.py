@@ -12,7 +12,7 @@ from typing import Any, Literal
 
 from lockrisk.analyse import Finding
 from lockrisk.edit import PIN_MARK, REMOVE_MARK
-from lockrisk.evidence import line_text
+from lockrisk.evidence import line_text, name_list
 from lockrisk.render.escape import plain
 from lockrisk.versions import scheme_for
 
@@ -149,9 +149,13 @@ def _blocked(f: Finding, ecosystem: str, scheme, ceiling: str) -> tuple[list[str
     return list(dict.fromkeys(blocked)), alternatives
 
 
+COMMENT_DEPENDENTS = 5  # dependents a pin's comment names
+
+
 def _comment(f: Finding, ceiling: str, condition: str, remove_sentence: str) -> tuple[str, ...]:
     new = f.change.new.version if f.change.new else ""
-    who = ", ".join(f"{d.name} {d.requirement}" for d in f.dependents) or "the project"
+    # a hub has hundreds of dependents: the comment names a few (the finding lists them all)
+    who = name_list([f"{d.name} {d.requirement}" for d in f.dependents], COMMENT_DEPENDENTS) or "the project"
     how = "moved in through" if f.unrecorded else "floated in through"
     ceiling_note = " (no ceiling)" if f.floor_only else ""
     if f.direct and f.change.jump.kind != "exposed" and not f.change.projected:

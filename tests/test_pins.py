@@ -434,3 +434,26 @@ def test_a_file_without_a_final_newline_keeps_that_shape_when_the_edit_is_elsewh
     written = gemfile.read_text()
     assert 'gem "rack", "~> 2.2"\n' in written
     assert written.endswith(rest[-1])  # the last line is untouched and still has no newline
+
+
+def test_a_hub_pin_comment_names_a_few_dependents_and_counts_the_rest(cli, tmp_path: Path) -> None:
+    """A package half the bundle depends on: the comment above the pin stays one readable line."""
+    def lock(hub_version: str) -> str:
+        specs = [f"    hub ({hub_version})"]
+        for i in range(12):
+            specs += [f"    user{i:02d} (1.0.0)", "      hub (>= 1.0)"]
+        return ("GEM\n  remote: https://rubygems.example/\n  specs:\n" + "\n".join(specs)
+                + "\n\nPLATFORMS\n  ruby\n\nDEPENDENCIES\n" + "".join(f"  user{i:02d}\n" for i in range(12))
+                + "\nBUNDLED WITH\n   2.5.0\n")
+
+    for side, version in (("before", "1.4.0"), ("after", "2.0.0")):
+        (tmp_path / side).mkdir()
+        (tmp_path / side / "Gemfile.lock").write_text(lock(version))
+        (tmp_path / side / "Gemfile").write_text('source "https://rubygems.example"\n'
+                                                 + "".join(f'gem "user{i:02d}"\n' for i in range(12)))
+    result = pin(cli, tmp_path, "Gemfile.lock")
+    assert result.code == 0, result.err
+    comment = next(line for line in result.out.splitlines() if "floated in through" in line)
+    assert "user00 >= 1.0, user01 >= 1.0, user02 >= 1.0, user03 >= 1.0, user04 >= 1.0 and 7 more" in comment
+    assert "user05" not in comment
+    assert 'gem "hub", "~> 1.4"' in result.out
