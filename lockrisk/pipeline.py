@@ -16,7 +16,7 @@ from lockrisk.errors import LockriskError
 from lockrisk.graph import Graph
 from lockrisk.inputs import read_regular
 from lockrisk.model import Lockfile
-from lockrisk.parsers import load_path, manifest_name, parse_lockfile
+from lockrisk.parsers import load_path, manifest_name, parse_lockfile, read_lockfile_bytes
 from lockrisk.report import LockfileSummary, Report, severity_rank
 from lockrisk.weigh import weigh_findings
 
@@ -46,8 +46,14 @@ def shown_path(path: str) -> str:
 
 def pair_from_files(old: Path, new: Path, old_label: str | None = None, new_label: str | None = None) -> LockfilePair:
     old_label, new_label = shown_path(old_label or str(old)), shown_path(new_label or str(new))
-    a = load_path(old, old_label)
-    b = load_path(new, new_label)
+    old_data = read_lockfile_bytes(old, old_label)
+    new_data = read_lockfile_bytes(new, new_label)
+    try:
+        b = load_path(new, new_label, data=new_data)
+    except LockriskError:
+        load_path(old, old_label, data=old_data)  # a fault in the old side is reported first
+        raise
+    a = load_path(old, old_label, data=old_data, beside=(b, new_data))  # reads only what the new side lacks
     if a.ecosystem != b.ecosystem:
         raise LockriskError(f"cannot compare a {a.ecosystem} lockfile with a {b.ecosystem} one", path=new_label)
     name = manifest_name(b)
@@ -127,7 +133,7 @@ def pairs_from_git(cwd: Path, base: str, head: str | None, paths: list[str]) -> 
             old_lock = Lockfile(path=label, ecosystem=new_lock.ecosystem, format_version=None, packages={})
         else:
             old_lock = parse_lockfile(old_data, f"{shown_path(old_rel)}@{base}", reader(base_commit, folder),
-                                      filename=_split(old_rel)[1])
+                                      filename=_split(old_rel)[1], beside=(new_lock, new_data))
         manifest = manifest_name(new_lock)
         pairs.append(LockfilePair(path=label, old=old_lock, new=new_lock,
                                   base=base if old_rel == rel else f"{shown_path(old_rel)}@{base}",

@@ -52,10 +52,12 @@ def detect(path: str, data: bytes, filename: str | None = None) -> str:
 
 
 def parse_lockfile(data: bytes, path: str, read_sibling: ReadSibling | None = None,
-                   filename: str | None = None) -> Lockfile:
+                   filename: str | None = None, beside: tuple[Lockfile, bytes] | None = None) -> Lockfile:
     """Parse a lockfile and attach the direct requirements and groups from its manifest.
 
-    `path` names the lockfile in messages; `filename` is its real name when `path` is a label.
+    `path` names the lockfile in messages; `filename` is its real name when `path` is a label. `beside` is
+    the other side of a pair, already read, with its bytes: a poetry.lock or uv.lock reads the package
+    blocks the two share from there (see `lockrisk.parsers.blocks`).
     """
     kind = detect(path, data, filename)
     name = filename or Path(path).name
@@ -68,14 +70,33 @@ def parse_lockfile(data: bytes, path: str, read_sibling: ReadSibling | None = No
         case "poetry_lock":
             from lockrisk.parsers.poetry_lock import parse_poetry_lock
 
-            lockfile = replace(parse_poetry_lock(data, path), filename=name)
+            lockfile = replace(_sharing(parse_poetry_lock, "poetry.lock", data, path, beside), filename=name)
             return _with_pyproject(lockfile, read_sibling)
         case "uv_lock":
             from lockrisk.parsers.uv_lock import parse_uv_lock
 
-            lockfile = replace(parse_uv_lock(data, path), filename=name)
+            lockfile = replace(_sharing(parse_uv_lock, "uv.lock", data, path, beside), filename=name)
             return _with_pyproject(lockfile, read_sibling)
     raise AssertionError(kind)
+
+
+def _sharing(parse: Callable, kind: str, data: bytes, path: str, beside: tuple[Lockfile, bytes] | None) -> Lockfile:
+    """`parse(data, path)`, reading only the package blocks the other side of the pair does not hold: most of
+    a large update is text both sides share. Whenever that cannot be done exactly, the text is read whole,
+    and its verdict (a precise error included) is the one given."""
+    if beside is not None and beside[0].kind == kind:
+        from lockrisk.errors import LockriskError
+        from lockrisk.parsers.blocks import NotShared, reuse_from
+        from lockrisk.parsers.common import decode_text
+
+        try:
+            reuse = reuse_from(decode_text(data, path), beside[0], decode_text(beside[1], path))
+            if reuse is not None:
+                return parse(data, path, reuse)
+        except (LockriskError, NotShared):
+            pass
+    return parse(data, path)
+
 
 
 def manifest_name(lockfile: Lockfile) -> str:
@@ -152,8 +173,8 @@ def read_sibling_from_dir(lockfile_path: Path) -> ReadSibling:
     return read
 
 
-def load_path(path: Path, label: str | None = None) -> Lockfile:
-    """Read a lockfile from disk (with its manifest beside it)."""
+def read_lockfile_bytes(path: Path, label: str | None = None) -> bytes:
+    """A lockfile's bytes from disk, refusing a directory or a missing file."""
     from lockrisk.inputs import read_regular
 
     shown = label or str(path)
@@ -162,4 +183,13 @@ def load_path(path: Path, label: str | None = None) -> Lockfile:
     data = read_regular(path, label=shown)
     if data is None:
         raise ParseError("no such file", path=shown)
-    return parse_lockfile(data, shown, read_sibling_from_dir(path), filename=path.name)
+    return data
+
+
+def load_path(path: Path, label: str | None = None, data: bytes | None = None,
+              beside: tuple[Lockfile, bytes] | None = None) -> Lockfile:
+    """Read a lockfile from disk (with its manifest beside it); `data` when its bytes are already read."""
+    shown = label or str(path)
+    if data is None:
+        data = read_lockfile_bytes(path, shown)
+    return parse_lockfile(data, shown, read_sibling_from_dir(path), filename=path.name, beside=beside)

@@ -12,6 +12,7 @@ from typing import Any
 from lockrisk.errors import ParseError
 from lockrisk.model import Lockfile, Package, Requirement, Source
 from lockrisk.names import pypi_key
+from lockrisk.parsers.blocks import Reuse, merged
 from lockrisk.parsers.common import decode_text, header_lines, read_artifact_lists, refuse_conflicts, split_forks
 from lockrisk.tomlload import loads
 
@@ -32,15 +33,17 @@ def _expect_str(value: Any, index: int, key: str, path: str, line: int | None) -
 
 
 def _dependency_requirements(name: str, value: Any, index: int, path: str, line: int | None) -> list[Requirement]:
+    """The requirements one `[package.dependencies]` entry makes (errors point at the package's header line;
+    the requirements carry no line of their own)."""
     key = pypi_key(name)
     if isinstance(value, str):  # the common case: `idna = ">=2.5"`
-        return [Requirement(name=name, key=key, constraint=value.strip(), line=line)]
+        return [Requirement(name=name, key=key, constraint=value.strip())]
     where = _where(index, "dependencies")
     entries = value if isinstance(value, list) else [value]
     out: list[Requirement] = []
     for entry in entries:
         if isinstance(entry, str):
-            out.append(Requirement(name=name, key=key, constraint=entry.strip(), line=line))
+            out.append(Requirement(name=name, key=key, constraint=entry.strip()))
         elif isinstance(entry, dict):
             markers = entry.get("markers")
             python = entry.get("python")
@@ -56,7 +59,6 @@ def _dependency_requirements(name: str, value: Any, index: int, path: str, line:
                     constraint=constraint.strip(),
                     markers=markers if isinstance(markers, str) else None,
                     optional=bool(entry.get("optional", False)),
-                    line=line,
                 )
             )
         else:
@@ -81,9 +83,13 @@ def _source(raw: Any, index: int, path: str, line: int | None) -> Source:
     )
 
 
-def parse_poetry_lock(data: bytes, path: str) -> Lockfile:
+def parse_poetry_lock(data: bytes, path: str, reuse: Reuse | None = None) -> Lockfile:
+    """Read a poetry.lock; with `reuse`, the blocks it shares with the other side of a pair stand for the
+    packages read there (see `lockrisk.parsers.blocks`)."""
     text = decode_text(data, path)
     refuse_conflicts(text, path)
+    if reuse is not None:
+        text = reuse.text
     stripped, wheels = read_artifact_lists(text)
     doc = loads(stripped, path)
     notes: list[str] = []
@@ -103,8 +109,15 @@ def parse_poetry_lock(data: bytes, path: str) -> Lockfile:
 
     headers = header_lines(text, _PACKAGE_HEADER)
     entries: dict[str, list[Package]] = {}
+    same: dict[tuple[str, str], list[Requirement]] = {}  # `name = "constraint"`: most are written many times
     for index, raw in enumerate(raw_packages):
-        line = headers[index] if index < len(headers) else None
+        at = line = headers[index] if index < len(headers) else None
+        if reuse is not None:
+            line = reuse.line(at) if at else None
+            if line == reuse.placeholder:
+                package = reuse.take(raw)
+                entries.setdefault(package.key, []).append(package)
+                continue
         if not isinstance(raw, dict):
             raise ParseError(f"{_where(index)}: expected a table", path=path, line=line)
         name = _expect_str(raw.get("name"), index, "name", path, line)
@@ -114,7 +127,13 @@ def parse_poetry_lock(data: bytes, path: str) -> Lockfile:
             raise ParseError(f"{_where(index, 'dependencies')}: expected a table", path=path, line=line)
         requires: list[Requirement] = []
         for dep_name, value in deps.items():
-            requires.extend(_dependency_requirements(dep_name, value, index, path, line))
+            if isinstance(value, str):
+                found = same.get((dep_name, value))
+                if found is None:
+                    found = same[(dep_name, value)] = _dependency_requirements(dep_name, value, index, path, line)
+                requires.extend(found)
+            else:
+                requires.extend(_dependency_requirements(dep_name, value, index, path, line))
         groups = raw.get("groups")
         if not isinstance(groups, list):
             category = raw.get("category")
@@ -131,10 +150,12 @@ def parse_poetry_lock(data: bytes, path: str) -> Lockfile:
             markers=markers,
             fork=markers,  # a marker split: each entry is for the environments its markers name
             requires_python=_python(raw.get("python-versions")),
-            wheels=wheels.get(line) if line else None,
+            wheels=wheels.get(at) if at else None,
             line=line,
         )
         entries.setdefault(key, []).append(package)
+    if reuse is not None:
+        entries = merged(entries, reuse)
     packages, forks = split_forks(entries)
 
     return Lockfile(

@@ -15,11 +15,13 @@ from urllib.parse import parse_qs, urlsplit
 from lockrisk.errors import ParseError
 from lockrisk.model import Lockfile, Package, Requirement, Source
 from lockrisk.names import pypi_key
+from lockrisk.parsers.blocks import NotShared, Reuse, merged
 from lockrisk.parsers.common import decode_text, header_lines, read_artifact_lists, refuse_conflicts, split_forks
 from lockrisk.tomlload import loads
 
 _PACKAGE_HEADER = re.compile(r"^\[\[(package|distribution)\]\]\s*$", re.M)
 _LOCAL = ("editable", "virtual", "directory", "path")
+_PLAIN = (str, type(None))
 
 
 def _source(raw: Any, registries: dict[str, Source]) -> Source:
@@ -47,7 +49,10 @@ def _source(raw: Any, registries: dict[str, Source]) -> Source:
     return Source(kind="registry")
 
 
-def _edges(items: Any, index: int, table: str, path: str, line: int | None) -> list[Requirement]:
+def _edges(items: Any, index: int, table: str, path: str, line: int | None,
+           same: dict[tuple, Requirement]) -> list[Requirement]:
+    """The edges one dependency list records (errors point at the package's header line; the edges carry no
+    line of their own). `same` keeps one Requirement per distinct edge: most are written many times."""
     if not isinstance(items, list):
         raise ParseError(f"package[{index}].{table}: expected a list of tables", path=path, line=line)
     out = []
@@ -56,8 +61,15 @@ def _edges(items: Any, index: int, table: str, path: str, line: int | None) -> l
         if not isinstance(name, str):
             raise ParseError(f"package[{index}].{table}: expected {{ name = ... }} tables", path=path, line=line)
         version = item.get("version")
-        out.append(Requirement(name=name, key=pypi_key(name), constraint="", markers=item.get("marker"),
-                               recorded=False, line=line, locked_version=version if isinstance(version, str) else None))
+        marker = item.get("marker")
+        edge = (name, marker, version) if isinstance(marker, _PLAIN) and isinstance(version, _PLAIN) else None
+        found = same.get(edge) if edge else None
+        if found is None:
+            found = Requirement(name=name, key=pypi_key(name), constraint="", markers=marker, recorded=False,
+                                    locked_version=version if isinstance(version, str) else None)
+            if edge:
+                same[edge] = found
+        out.append(found)
     return out
 
 
@@ -75,9 +87,13 @@ def _declared(items: Any, group: str, line: int | None) -> list[Requirement]:
     return out
 
 
-def parse_uv_lock(data: bytes, path: str) -> Lockfile:
+def parse_uv_lock(data: bytes, path: str, reuse: Reuse | None = None) -> Lockfile:
+    """Read a uv.lock; with `reuse`, the blocks it shares with the other side of a pair stand for the packages
+    read there (see `lockrisk.parsers.blocks`)."""
     text = decode_text(data, path)
     refuse_conflicts(text, path)
+    if reuse is not None:
+        text = reuse.text
     stripped, wheels = read_artifact_lists(text)
     doc = loads(stripped, path)
     schema = doc.get("version")
@@ -97,8 +113,17 @@ def parse_uv_lock(data: bytes, path: str) -> Lockfile:
     registries: dict[str, Source] = {}
     entries: dict[str, list[Package]] = {}
     direct: list[Requirement] = []
+    same: dict[tuple, Requirement] = {}
+    if reuse is not None and any(p.key in members for p in reuse.shared.values()):
+        raise NotShared  # a workspace member on this side: read as the project, not as a package
     for index, raw in enumerate(raw_packages):
-        line = headers[index] if index < len(headers) else None
+        at = line = headers[index] if index < len(headers) else None
+        if reuse is not None:
+            line = reuse.line(at) if at else None
+            if line == reuse.placeholder:
+                package = reuse.take(raw)
+                entries.setdefault(package.key, []).append(package)
+                continue
         where = f"package[{index}]"
         if not isinstance(raw, dict) or not isinstance(raw.get("name"), str):
             raise ParseError(f"{where}.name: expected a string", path=path, line=line)
@@ -117,16 +142,18 @@ def parse_uv_lock(data: bytes, path: str) -> Lockfile:
         version = raw.get("version", "")  # none: a local project whose version is computed when it is built
         if not isinstance(version, str):
             raise ParseError(f"{where}.version: expected a string", path=path, line=line)
-        requires = _edges(raw.get("dependencies", []), index, "dependencies", path, line)
+        requires = _edges(raw.get("dependencies", []), index, "dependencies", path, line, same)
         for table in ("optional-dependencies", "dev-dependencies"):
             extra = raw.get(table, {})
             if isinstance(extra, dict):
                 for items in extra.values():
-                    requires += _edges(items, index, table, path, line)
+                    requires += _edges(items, index, table, path, line, same)
         entries.setdefault(key, []).append(
             Package(name=name, key=key, version=version, source=source, requires=tuple(requires),
-                    wheels=wheels.get(line) if line else None, fork=_fork_markers(raw.get("resolution-markers")),
+                    wheels=wheels.get(at) if at else None, fork=_fork_markers(raw.get("resolution-markers")),
                     line=line))
+    if reuse is not None:
+        entries = merged(entries, reuse)
     packages, forks = split_forks(entries)
     requires_python = doc.get("requires-python")
     return Lockfile(path=path, ecosystem="pypi", format_version=f"{schema}.{doc.get('revision', 1)}",

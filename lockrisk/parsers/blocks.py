@@ -1,0 +1,160 @@
+"""The `[[package]]` blocks two versions of one poetry.lock or uv.lock have in common, read once.
+
+An update rewrites part of a lockfile; most of its package blocks are the same text on both
+sides. When the new side has been read, the old side only needs its other blocks read: each
+block it shares with the new side, byte for byte, stands for the package the new side read
+from it, at the old side's line. `reuse_from` finds those blocks and gives the old text
+without them, except the first, which stays as a bare `[[package]]` header so that the TOML
+reader still checks the document's shape (a `package` key defined before it, for one); the
+parser takes the shared packages from there, each at its own line in the old text.
+
+This is only done where it is sure to give what reading the whole text would: neither text
+holds a multi-line string (which could hide a line that looks like a header), every line that
+starts with `[` is a plain header at the start of its line, and a block runs from its
+`[[package]]` header to the next header that is not one of its own `[package.*]` tables, so
+nothing outside a block can add to its package. A block that occurs twice on either side is
+not shared, nor is a key with several entries. Anything else, and the text is read whole; any
+error in the shortened text, too, and the whole text gives the verdict.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, replace
+
+from lockrisk.model import Lockfile, Package
+from lockrisk.parsers.common import line_starts
+
+_PACKAGE = "[[package]]"
+_END = r"[ \t]*\r?(?:\n|\Z)"
+_NAME = r"(?!package[\].]|distribution[\].])[A-Za-z0-9_-]+[A-Za-z0-9_.-]*"  # a table other than the packages'
+# a line starting with "[" that is none of: [[package]], [package.own-table], [other] or [[other]]
+_ODD_HEADER = re.compile(rf"\n\[(?!\[package\]\]{_END}|package\.[A-Za-z0-9_.-]+\]{_END}|\[{_NAME}\]\]{_END}|{_NAME}\]{_END})")
+_OTHER_HEADER = re.compile(r"\n\[(?!\[package\]\]|package\.)")
+_INDENTED_BRACKET = re.compile(r"\n[ \t]+\[")
+
+
+def package_blocks(text: str) -> list[tuple[int, int, int]] | None:
+    """(start, end, header line) of every package block, or None when the text's structure is not plain."""
+    if '"""' in text or "'''" in text or _INDENTED_BRACKET.search(text) or text.startswith((" [", "\t[")):
+        return None
+    lined = "\n" + text  # every line, the first included, follows a newline
+    if _ODD_HEADER.search(lined):
+        return None
+    packages = [at - 1 for at in line_starts(lined, _PACKAGE) if at]
+    others = [m.start() for m in _OTHER_HEADER.finditer(lined)]  # offsets in `text`
+    # a package's own table must follow its package header, with no other table between
+    own = lined.find("\n[package.")
+    if own >= 0 and (not packages or own < packages[0]):
+        return None
+    for at in others:
+        own = text.find("\n[package.", at)
+        if own >= 0:
+            following = text.find("\n" + _PACKAGE, at)
+            if following < 0 or own < following:
+                return None
+    blocks: list[tuple[int, int, int]] = []
+    line, counted = 1, 0
+    k = 0
+    for i, at in enumerate(packages):
+        line += text.count("\n", counted, at)
+        counted = at
+        end = packages[i + 1] if i + 1 < len(packages) else len(text)
+        while k < len(others) and others[k] < at:
+            k += 1
+        if k < len(others) and others[k] < end:
+            end = others[k]
+        blocks.append((at, end, line))
+    return blocks
+
+
+class NotShared(Exception):
+    """The old text cannot be read with the new side's packages: read it whole."""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Reuse:
+    """How to read the old side of a pair with the new side's packages."""
+
+    text: str  # the old text without its shared blocks (the first left as a bare header)
+    headers: dict[int, int]  # line in `text` -> line in the old text, for each `[[package]]` header left
+    placeholder: int  # of those, the line of the bare header
+    shared: dict[int, Package]  # old header line -> the new side's package its block stands for
+
+    def line(self, at: int) -> int:
+        """The old text's line of the header at line `at` of the shortened text."""
+        found = self.headers.get(at)
+        if found is None:
+            raise NotShared  # a header the scan did not see
+        return found
+
+    def take(self, raw: object) -> Package:
+        """The package of the bare header; `raw` is what the TOML reader found under it (nothing)."""
+        if raw != {}:
+            raise NotShared  # something outside the block added to it
+        return self._at(self.placeholder)
+
+    def others(self) -> list[Package]:
+        """Every other shared package, at its line in the old text."""
+        return [self._at(line) for line in self.shared if line != self.placeholder]
+
+    def _at(self, line: int) -> Package:
+        package = self.shared[line]
+        return package if package.line == line else replace(package, line=line)
+
+
+def merged(parsed: dict[str, list[Package]], reuse: Reuse) -> dict[str, list[Package]]:
+    """The entries read from the shortened text and the shared ones, per key, in the old text's order."""
+    every = [p for found in parsed.values() for p in found] + reuse.others()
+    every.sort(key=lambda p: p.line or 0)
+    out: dict[str, list[Package]] = {}
+    for p in every:
+        out.setdefault(p.key, []).append(p)
+    return out
+
+
+def reuse_from(old_text: str, new: Lockfile, new_text: str) -> Reuse | None:
+    """How to read `old_text` with the packages of `new` (read from `new_text`): None when nothing is shared.
+    Only a key with one entry is shared (the entry standing for several carries all of their groups)."""
+    by_line = {p.line: p for key, p in new.packages.items() if p.line and key not in new.forks}
+    old_blocks = package_blocks(old_text)
+    new_blocks = package_blocks(new_text) if old_blocks else None
+    if not old_blocks or not new_blocks:
+        return None
+    by_hash: dict[int, tuple[int, int, int] | None] = {}
+    for block in new_blocks:
+        digest = hash(new_text[block[0]:block[1]])
+        by_hash[digest] = None if digest in by_hash else block  # seen twice: shared by neither
+    digests = [hash(old_text[start:end]) for start, end, _ in old_blocks]
+    count: dict[int, int] = {}
+    for digest in digests:
+        count[digest] = count.get(digest, 0) + 1
+    pieces: list[str] = []
+    kept: dict[int, int] = {}  # line in the shortened text -> line in the old text, of each header kept
+    shared: dict[int, Package] = {}
+    placeholder = -1
+    done, done_line, out_line = 0, 1, 1
+    for (start, end, line), digest in zip(old_blocks, digests):
+        match = by_hash.get(digest)
+        keep = (match is None or count[digest] != 1 or match[2] not in by_line
+                or new_text[match[0]:match[1]] != old_text[start:end])
+        gap = old_text[done:start]
+        out_line += line - done_line  # the lines between the last piece and this header
+        pieces.append(gap)
+        if keep:
+            pieces.append(old_text[start:end])
+            kept[out_line] = line
+            out_line += old_text.count("\n", start, end)
+        else:
+            shared[line] = by_line[match[2]]
+            if placeholder < 0:
+                placeholder = line
+                pieces.append(_PACKAGE + "\n")
+                kept[out_line] = line
+                out_line += 1
+        done = end
+        done_line = line + old_text.count("\n", start, end)
+    if not shared:
+        return None
+    pieces.append(old_text[done:])
+    return Reuse(text="".join(pieces), headers=kept, placeholder=placeholder, shared=shared)
