@@ -28,6 +28,7 @@ without weighing (a tier, who forced the move).
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from typing import Literal
 
@@ -177,6 +178,7 @@ def runtime_evidence(f: Finding, graph: Graph) -> list[Evidence]:
 _PYTHONS = ["2.7"] + [f"3.{minor}" for minor in range(0, 16)]
 
 
+@functools.lru_cache(maxsize=1024)  # a handful of distinct pairs, asked about for every move
 def _pythons_left_out(project: str, package: str) -> str | None:
     """The first Python the project supports that the package does not, or None."""
     scheme = scheme_for("pypi")

@@ -117,6 +117,7 @@ class Reachability:
         self.root_groups = {req.key: req.groups for req in lockfile.direct}
         self.packages = lockfile.packages
         self.graph = graph
+        self._tiers: dict[str, str | None] = {}
 
     def roots_reaching(self, key: str, tier: str, limit: int = UPWARD_LIMIT) -> list[str]:
         """The direct requirements of `tier` that reach `key`, nearest first: one bounded walk up the
@@ -139,7 +140,15 @@ class Reachability:
         return found
 
     def non_runtime_tier(self, key: str) -> str | None:
-        """The tier implied by groups when `key` is reachable only from non-runtime groups."""
+        """The tier implied by groups when `key` is reachable only from non-runtime groups (asked about for
+        every move and each of its dependents: answered once per package)."""
+        try:
+            return self._tiers[key]
+        except KeyError:
+            found = self._tiers[key] = self._non_runtime_tier(key)
+            return found
+
+    def _non_runtime_tier(self, key: str) -> str | None:
         package = self.packages.get(key)
         if package is not None and package.groups:
             lock_tiers = [group_tier(g) for g in package.groups]

@@ -86,13 +86,9 @@ def read_artifact_lists(text: str) -> tuple[str, dict[int, frozenset[str]]]:
     wheels named there (`manylinux_2_17_x86_64`, `win_amd64`, `any`) are collected for the package
     whose `[[package]]` header came last, keyed by that header's line number (1-based).
     """
-    # the lines that start with "[": package headers, and the section each hash list sits in
-    brackets = [(at, text[at:text.find("\n", at) % (len(text) + 1)].strip()) for at in line_starts(text, "[")]
-    starts = [offset for offset, _ in brackets]
-    package_at: list[int] = []  # for each bracket line: the offset of the package header at or before it, or -1
-    for offset, head in brackets:
-        last = offset if head.startswith(("[[package]]", "[[distribution]]")) else (package_at[-1] if package_at else -1)
-        package_at.append(last)
+    # package headers, and the [metadata.files] sections (lock 1.1), whose hash lists are read below
+    packages = sorted(line_starts(text, "[[package]]") + line_starts(text, "[[distribution]]"))
+    metadata_files = [at for at in line_starts(text, "[metadata.files]") if _line(text, at).strip() == "[metadata.files]"]
     blocks: list[tuple[int, int]] = []
     wheels: dict[int, set[str]] = {}
     header_at, counted, line = -1, 0, 1
@@ -101,23 +97,25 @@ def read_artifact_lists(text: str) -> tuple[str, dict[int, frozenset[str]]]:
     for m in lists:
         if m is None:
             continue
-        k = bisect.bisect_right(starts, m.start()) - 1
-        if k >= 0 and brackets[k][1] == "[metadata.files]":
-            continue  # read below, with the hash lists of that section
+        if metadata_files:
+            k = bisect.bisect_right(metadata_files, m.start()) - 1
+            if k >= 0 and text.find("\n[", metadata_files[k], m.start()) < 0:
+                continue  # directly in [metadata.files]: read below, with the hash lists of that section
         blocks.append(m.span())
-        header = package_at[k] if k >= 0 else -1
-        if header < 0:
+        k = bisect.bisect_right(packages, m.start()) - 1
+        if k < 0:
             continue
+        header = packages[k]
         if header != header_at:
             line += text.count("\n", counted, header)
             counted = header_at = header
         tags = wheels.setdefault(line, set())
         for item in m.group().split("\n")[1:-1]:
             tags.update(_wheel_platforms(item))
-    for k, (offset, head) in enumerate(brackets):
-        if head == "[metadata.files]":
-            end = starts[k + 1] if k + 1 < len(starts) else len(text)
-            blocks.extend(m.span() for m in re.compile(_HASH_LIST, re.M).finditer(text, offset, end))
+    for offset in metadata_files:
+        next_bracket = text.find("\n[", offset)
+        end = next_bracket + 1 if next_bracket >= 0 else len(text)
+        blocks.extend(m.span() for m in re.compile(_HASH_LIST, re.M).finditer(text, offset, end))
     sdist = re.compile(_SDIST, re.M).match
     sdists = (sdist(text, at) for at in line_starts(text, "sdist = {"))
     blocks.extend(m.span() for m in sdists if m)  # a line of its own: never inside a list above
@@ -133,6 +131,11 @@ def read_artifact_lists(text: str) -> tuple[str, dict[int, frozenset[str]]]:
         done = end
     out.append(text[done:])
     return "".join(out), found
+
+
+def _line(text: str, at: int) -> str:
+    end = text.find("\n", at)
+    return text[at:end if end >= 0 else len(text)]
 
 
 def header_lines(text: str, pattern: re.Pattern[str]) -> list[int]:
