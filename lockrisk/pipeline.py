@@ -270,8 +270,35 @@ _KIND_ORDER = {"major": 0, "source": 1, "calver": 2, "minor": 3, "patch": 4, "ad
 
 
 def order_findings(findings: list[Finding]) -> list[Finding]:
-    """Most severe first, then by score; unweighed findings by kind of move."""
-    return sorted(findings, key=_order)
+    """Most severe first, then by score; unweighed findings by kind of move.
+
+    Among weighed findings of one lockfile equal in severity and score, a move that one of the others
+    depends on comes after them: when a lock does not record the ranges that would prove it was forced
+    (uv.lock), the package that depends on it is still the likelier cause of both moves, and the one to
+    hold back first.
+    """
+    ordered = sorted(findings, key=_order)
+    out: list[Finding] = []
+    i = 0
+    while i < len(ordered):
+        tie = _tie(ordered[i])
+        j = i + 1
+        while tie is not None and j < len(ordered) and _tie(ordered[j]) == tie:
+            j += 1
+        out.extend(_dependents_first(ordered[i:j]) if j - i > 1 else ordered[i:j])
+        i = j
+    return out
+
+
+def _tie(f: Finding):
+    if f.assessment is None:
+        return None
+    return severity_rank(f.assessment.severity), f.assessment.score, f.change.lockfile
+
+
+def _dependents_first(group: list[Finding]) -> list[Finding]:
+    names = {f.change.name for f in group}
+    return sorted(group, key=lambda f: any(d.name in names and d.name != f.change.name for d in f.dependents))
 
 
 def _order(f: Finding):

@@ -379,3 +379,34 @@ def test_a_dependency_group_is_weighed_by_what_its_name_says(cli, tmp_path, grou
         manifest.write_text(text.replace('    "httpx>=0.27",\n', "") + f'{group} = ["httpx>=0.27"]\n')
     h11 = _diff_paths(cli, case / "before" / "uv.lock", case / "after" / "uv.lock")["h11"]
     assert (h11["tier"], h11["severity"]) == (tier, severity)
+
+
+def test_of_two_equal_moves_the_one_that_depends_on_the_other_comes_first(cli, tmp_path) -> None:
+    """uv.lock records no ranges, so zeta-native 6 cannot be shown to have forced alpha-lib 11; with nothing else
+    between them, the package that pulls the other in leads (alphabetical order would put alpha-lib first)."""
+    def uv(zeta: str, alpha: str, zeta_needs_alpha: bool) -> str:
+        def package(name: str, version: str, deps: list[str]) -> str:
+            listed = ("dependencies = [\n" + "".join(f'    {{ name = "{d}" }},\n' for d in deps) + "]\n") if deps else ""
+            return (f'[[package]]\nname = "{name}"\nversion = "{version}"\n'
+                    f'source = {{ registry = "https://pypi.example/simple" }}\n{listed}\n')
+        core_deps = ["zeta-native"] + ([] if zeta_needs_alpha else ["alpha-lib"])
+        return ('version = 1\nrevision = 3\nrequires-python = ">=3.11"\n\n'
+                '[[package]]\nname = "app"\nversion = "0.1.0"\nsource = { virtual = "." }\n'
+                'dependencies = [\n    { name = "app-core" },\n]\n\n[package.metadata]\n'
+                'requires-dist = [{ name = "app-core" }]\n\n'
+                + package("alpha-lib", alpha, []) + package("app-core", "1.0.0", core_deps)
+                + package("zeta-native", zeta, ["alpha-lib"] if zeta_needs_alpha else []))
+
+    def order(zeta_needs_alpha: bool) -> list[tuple[str, str, int]]:
+        for side, zeta, alpha in (("before", "4.0.1", "10.0.0"), ("after", "6.0.0", "11.0.0")):
+            (tmp_path / side).mkdir(exist_ok=True)
+            (tmp_path / side / "uv.lock").write_text(uv(zeta, alpha, zeta_needs_alpha))
+            (tmp_path / side / "pyproject.toml").write_text('[project]\nname = "app"\nversion = "0.1.0"\n'
+                                                            'requires-python = ">=3.11"\ndependencies = ["app-core"]\n')
+        report = cli(["diff", tmp_path / "before" / "uv.lock", tmp_path / "after" / "uv.lock", "-f", "json"]).json()
+        return [(c["name"], c["severity"], c["score"]) for c in report["changes"]]
+
+    pulled = order(zeta_needs_alpha=True)
+    assert [name for name, _, _ in pulled] == ["zeta-native", "alpha-lib"]
+    assert pulled[0][1:] == pulled[1][1:]  # equal severity and score: only the tie-break orders them
+    assert [name for name, _, _ in order(zeta_needs_alpha=False)] == ["alpha-lib", "zeta-native"]
