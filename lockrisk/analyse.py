@@ -46,6 +46,7 @@ class Finding:
     markers: str | None = None  # the environments the package is installed in (None: always)
     own_floor_only: bool = True  # none of the project's own requirements on it has a ceiling
     also_held: tuple[str, ...] = ()  # what would have to move back with it to keep the old version
+    forced_through: tuple[str, ...] = ()  # keys of moved packages the old version's own requirements exclude
     family: str | None = None
     family_members: tuple[str, ...] = ()
     assessment: Any = None  # lockrisk.weigh.Assessment, filled by weigh
@@ -151,10 +152,12 @@ def analyse_change(change: Change, graph: Graph, old_graph: Graph | None = None)
                 intended_by.append(f"{label} changed its requirement from {req.constraint} to {now}")
     moved = change.jump.kind not in ("added", "removed", "source")
     also_held: tuple[str, ...] = ()
+    forced_through: tuple[str, ...] = ()
     if moved and old_graph is not None and change.old is not None and change.new is not None:
         hold = check_hold(change.key, change.old, graph, old_graph, label)
         forced_by.extend(hold.chains)
         also_held = hold.also_held if hold.possible else ()
+        forced_through = hold.causes
     names = graph.names
     paths = tuple(
         tuple([*(names.get(k, k) for k in chain), label]) for chain in graph.chains_to_direct(change.key)
@@ -173,6 +176,7 @@ def analyse_change(change: Change, graph: Graph, old_graph: Graph | None = None)
                  applies_when(change.key, graph) if change.new is not None else None),
         own_floor_only=all(own_flags),
         also_held=also_held,
+        forced_through=forced_through,
         unrecorded=tuple(d.name for d in dependents if d.requirement == UNRECORDED),
     )
 

@@ -40,6 +40,8 @@ class HoldCheck:
     blockers: tuple[str, ...] = ()  # direct exclusions: "sidekiq 8.1.0 requires connection_pool >= 3"
     chains: tuple[str, ...] = ()  # transitive conflicts, each naming the whole chain
     also_held: tuple[str, ...] = ()  # "rack 2.2.8": what has to move back with it
+    causes: tuple[str, ...] = ()  # keys of the moved packages the old version's own requirements exclude, where
+    # holding them back meets a conflict: rack for rack-session 1.0.2 (it needs rack < 3; rack moved to 3)
 
 
 @functools.lru_cache(maxsize=1 << 16)  # hubs are asked about by every change that holds a dependent of theirs
@@ -82,6 +84,7 @@ def check_hold(key: str, old: Package, new_graph: Graph, old_graph: Graph, manif
 
     blockers: list[str] = []
     chains: list[str] = []
+    causes: list[str] = []
     for held_key, package in held.items():
         conflicts: list[str] = []
         for req in new_graph.direct.get(held_key, ()):
@@ -100,9 +103,18 @@ def check_hold(key: str, old: Package, new_graph: Graph, old_graph: Graph, manif
             blockers += conflicts
         else:
             chains.append(f"{_chain(key, held_key, held, via, scheme)}, but {' and '.join(conflicts[:2])}")
+            causes.append(_first_step(key, held_key, via))
     also = tuple(f"{p.name} {p.version}" for k, p in held.items() if k != key)
     return HoldCheck(possible=not blockers and not chains, blockers=tuple(blockers), chains=tuple(chains),
-                     also_held=also)
+                     also_held=also, causes=tuple(dict.fromkeys(causes)))
+
+
+def _first_step(root: str, target: str, via: dict[str, tuple[str, Requirement]]) -> str:
+    """The package the root's own requirement names on the way down to `target`."""
+    key, steps = target, 0
+    while key in via and via[key][0] != root and steps < MAX_HELD:
+        key, steps = via[key][0], steps + 1
+    return key
 
 
 def _chain(root: str, target: str, held: dict[str, Package], via: dict[str, tuple[str, Requirement]],

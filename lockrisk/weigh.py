@@ -12,7 +12,8 @@ in lockrisk.evidence):
    else runtime. Test and development cap the severity at low, build at medium, docs at info.
 4. An active ignore from the project settings makes it info, with its reason.
 5. Moves another move caused are folded into its finding (packages a changed direct dependency pins
-   exactly; transitive packages whose old version a changed package's new version no longer admits):
+   exactly; transitive packages whose old version a changed package's new version no longer admits, or
+   whose old version no longer admits a changed package's new version):
    it shows their weighing evidence, each line naming the member, and takes the strongest severity
    among itself and them.
 
@@ -390,10 +391,11 @@ def fold_families(findings: list[Finding], graph: Graph) -> list[Finding]:
     - Lockstep: rails pins actionpack `= 8.1.3`, actionpack pins actionview `= 8.1.3`, ...: all of them are
       members of one `rails` family.
     - Forced: a transitive package whose old version another changed package's new version no longer admits
-      (boto3 1.36.2 requires botocore `>=1.36.2,<1.37.0`; prawn 2.5.0 requires pdf-core `~> 0.10.0`) moved
-      because of it, directly or through another forced move; it cannot be held back alone, only with the
-      package that forced it (revert it, cap it), so the move is shown there. A direct dependency is never
-      folded this way: the project names it.
+      (boto3 1.36.2 requires botocore `>=1.36.2,<1.37.0`; prawn 2.5.0 requires pdf-core `~> 0.10.0`), or whose
+      old version no longer admits another changed package's new version (rack-session 1.0 needs rack < 3, and
+      rack moved to 3) moved because of it, directly or through another forced move; it cannot be held back
+      alone, only with the package that forced it (revert it, cap it), so the move is shown there. A direct
+      dependency is never folded this way: the project names it.
 
     The head keeps its own tier and gains its members' weighing evidence, each line naming the member; its
     severity is the strongest among its own and its members' (decision table, rule 5).
@@ -474,6 +476,8 @@ def _forcing_mover(f: Finding, changed: dict[str, Finding], owner: dict[str, str
                 if key in changed and key not in seen:
                     parent = changed[key]
                     break
+        if parent is None:  # its old version cannot live with another move: rack-session 1 needs rack < 3
+            parent = next((changed[k] for k in node.forced_through if k in changed and k not in seen), None)
         if parent is None:
             break
         if parent.key in owner:
@@ -520,7 +524,9 @@ def _with_members(head: Finding, members: list[Finding], lockstep: set[str], gra
         score = max(score, m.assessment.score)
         known = known or m.assessment.known_breakage
     pinned = [m.name for m in members if m.key in lockstep]
-    required = [f"{m.name} {m.change.new.version}" for m in members if m.key not in lockstep]  # type: ignore[union-attr]
+    forced = [m for m in members if m.key not in lockstep]
+    required = [f"{m.name} {m.change.new.version}" for m in forced if _required_along(m, graph)]  # type: ignore[union-attr]
+    crowded = [f"{m.name} {m.change.new.version}" for m in forced if not _required_along(m, graph)]  # type: ignore[union-attr]
     if pinned:
         evidence.append(Evidence(kind="family", source=lock, level="context",
                                  text=f"moved in lockstep with {len(pinned)} packages it pins exactly: "
@@ -529,9 +535,18 @@ def _with_members(head: Finding, members: list[Finding], lockstep: set[str], gra
         evidence.append(Evidence(kind="family", source=lock, level="context",
                                  text=f"its new version requires {name_list(required, 6)}, which moved with it: "
                                       "reverting or capping it holds them back too"))
+    if crowded:
+        evidence.append(Evidence(kind="family", source=lock, level="context",
+                                 text=f"{name_list(crowded, 6)} moved with it: their old versions cannot live with "
+                                      "what it brought in; reverting or capping it holds them back too"))
     evidence.sort(key=lambda e: _evidence_rank(e, a.tier))
     assessment = replace(a, severity=severity, score=score, evidence=tuple(evidence), known_breakage=known)
     return replace(head, family=head.name, family_members=tuple(m.name for m in members), assessment=assessment)
+
+
+def _required_along(m: Finding, graph: Graph) -> bool:
+    """A forced member some changed dependent's new requirement moved (rather than its own old version's needs)."""
+    return any(d.admits_old is False for d in m.dependents)
 
 
 def weigh_findings(findings: list[Finding], graph: Graph, settings=None, old_graph: Graph | None = None) -> list[Finding]:

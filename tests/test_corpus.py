@@ -142,12 +142,18 @@ def test_poetry_calver_is_not_a_major_and_git_moves_are_seen(cli) -> None:
 
 
 def test_saleor_protobuf_5_downgrade_across_a_0x_minor(cli) -> None:
+    """grpcio-status 1.64.1 requires protobuf >=5.26.1: protobuf 5 is weighed inside that minor, and so are the
+    packages whose old versions need protobuf < 5 (grpc-google-iam-v1 0.13.0 went back to 0.12.4 for it)."""
     found = breaking(cli, "pypi", "saleor-protobuf-5")
-    assert found["grpc-google-iam-v1"][:3] == ("0.13.0", "0.12.4", "down")
-    # grpcio-status 1.64.1 requires protobuf >=5.26.1: protobuf 5 is weighed inside that minor
-    assert "protobuf" not in found
+    assert "protobuf" not in found and "grpc-google-iam-v1" not in found
     status = family(cli, "pypi", "saleor-protobuf-5", "grpcio-status")
-    assert (status["from"], status["to"], status["family_members"]) == ("1.62.2", "1.64.1", ["protobuf"])
+    assert (status["from"], status["to"]) == ("1.62.2", "1.64.1")
+    assert set(status["family_members"]) == {"protobuf", "grpc-google-iam-v1", "google-api-core", "proto-plus"}
+    texts = [e["text"] for e in status["evidence"]]
+    assert "grpc-google-iam-v1 0.13.0 -> 0.12.4: downgrade across a major: 0.13.0 -> 0.12.4; code written for 0.13.0 meets an older API" in texts
+    assert status["severity"] == "medium"
+    assert any(t.startswith("google-api-core 2.19.1rc0, grpc-google-iam-v1 0.12.4, proto-plus 1.24.0 moved with it: "
+                            "their old versions cannot live with what it brought in") for t in texts)
 
 
 def test_gemfile_groups_on_corpus_gemfiles() -> None:

@@ -193,15 +193,39 @@ def test_a_forced_move_is_pinned_through_the_package_that_forced_it(cli, tmp_pat
     assert '"flask (>=2.3.3,<3)",' in (case / "after" / "pyproject.toml").read_text()
 
 
-def test_a_pin_no_ceiling_can_resolve_is_named_and_fails_the_write(cli, tmp_path: Path) -> None:
+def test_a_move_the_projects_own_upgrade_brought_gets_no_pin(cli, tmp_path: Path) -> None:
+    """rack-session 1.0.2 needs rack < 3 and the Gemfile asks for rack ~> 3.0: rack-session 2 came with the
+    upgrade the project asked for, so it is shown inside rack's finding and no ceiling is offered for it."""
     case = copy_case(tmp_path, "rubygems", "rack-3")
     printed = pin(cli, case, "Gemfile.lock", "--pin-at", "low")
-    assert "rack-session: no safe pin: holding rack-session at 1.0.2 needs rack < 3" in printed.out
-    gemfile = (case / "after" / "Gemfile").read_bytes()
-    written = pin(cli, case, "Gemfile.lock", "--pin-at", "low", "--write")
+    assert printed.code == 0 and "rack-session" not in printed.out
+    report = cli(["diff", "before/Gemfile.lock", "after/Gemfile.lock", "-f", "json"], cwd=case).json()
+    rack = next(c for c in report["changes"] if c["name"] == "rack")
+    assert rack["family_members"] == ["rack-session"] and "pin" not in rack
+    assert "rack-session" not in [c["name"] for c in report["changes"]]
+
+
+def test_a_pin_no_ceiling_can_resolve_is_named_and_fails_the_write(cli, tmp_path: Path) -> None:
+    """hub 2 came in because a gem the project added requires it: a ceiling below 2 cannot resolve."""
+    def lock(hub: str, added: bool) -> str:
+        specs = ["    client (1.0.0)", "      hub (>= 1.0)", f"    hub ({hub})"]
+        specs += ["    newgem (1.0.0)", "      hub (>= 2.0)"] if added else []
+        return ("GEM\n  remote: https://rubygems.example/\n  specs:\n" + "\n".join(specs)
+                + "\n\nPLATFORMS\n  ruby\n\nDEPENDENCIES\n  client\n" + ("  newgem\n" if added else "")
+                + "\nBUNDLED WITH\n   2.5.0\n")
+
+    for side, hub, added in (("before", "1.4.0", False), ("after", "2.0.0", True)):
+        (tmp_path / side).mkdir()
+        (tmp_path / side / "Gemfile.lock").write_text(lock(hub, added))
+        (tmp_path / side / "Gemfile").write_text('source "https://rubygems.example"\ngem "client"\n'
+                                                 + ('gem "newgem"\n' if added else ""))
+    printed = pin(cli, tmp_path, "Gemfile.lock", "--pin-at", "low")
+    assert "hub: no safe pin: newgem 1.0.0 requires >= 2.0" in printed.out, printed.out
+    gemfile = (tmp_path / "after" / "Gemfile").read_bytes()
+    written = pin(cli, tmp_path, "Gemfile.lock", "--pin-at", "low", "--write")
     assert written.code == 1  # a finding could not be pinned: the exit status says so
-    assert "lockrisk: rack-session: not pinned: holding rack-session at 1.0.2 needs rack < 3" in written.err
-    assert (case / "after" / "Gemfile").read_bytes() == gemfile
+    assert "lockrisk: hub: not pinned: newgem 1.0.0 requires >= 2.0" in written.err
+    assert (tmp_path / "after" / "Gemfile").read_bytes() == gemfile
 
 
 def test_check_finds_a_stale_pin(cli, tmp_path: Path) -> None:
