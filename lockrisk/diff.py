@@ -86,7 +86,10 @@ def diff_lockfiles(old: Lockfile, new: Lockfile) -> list[Change]:
                     fork = (b.fork if b is not None else None) or (a.fork if a is not None else None)
                     changes.append(replace(change, fork=fork or _other_versions(a, b, old, new, key)))
             continue
-        change = _compare(scheme, key, new.path, old.packages.get(key), new.packages.get(key), key in calendar)
+        a, b = old.packages.get(key), new.packages.get(key)
+        if a is b:
+            continue  # one entry both sides share (read once, see lockrisk.parsers.blocks): nothing moved
+        change = _compare(scheme, key, new.path, a, b, key in calendar)
         if change is not None:
             changes.append(change)
     return changes

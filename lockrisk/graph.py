@@ -25,17 +25,10 @@ class Graph:
     def __init__(self, lockfile: Lockfile) -> None:
         self.lockfile = lockfile
         self.packages = lockfile.packages
-        # upwards: (parent, requirement) per key, made into sorted edges the first time a key is asked about (a
-        # report asks about the packages that moved, not about every package of a large lockfile)
-        self._parents: dict[str, list[tuple[Package, Requirement]]] = {}
-        parents = self._parents
-        for package in lockfile.all_packages():  # every fork is a parent in its own right
-            for req in package.requires:
-                found = parents.get(req.key)
-                if found is None:
-                    parents[req.key] = [(package, req)]
-                else:
-                    found.append((package, req))
+        # upwards: (parent, requirement) per key, read the first time any key's dependents are asked about (the
+        # old side of a pair never is), made into sorted edges the first time that key is asked about (a report
+        # asks about the packages that moved, not about every package of a large lockfile)
+        self._parent_lists: dict[str, list[tuple[Package, Requirement]]] | None = None
         self._edges: dict[str, list[Edge]] = {}
         # downwards, a key locked at several versions requires what any of them does
         self._requires: dict[str, tuple[Requirement, ...]] = {
@@ -45,10 +38,25 @@ class Graph:
         for req in lockfile.direct:
             self.direct.setdefault(req.key, []).append(req)
         self._up: dict[str, str] | None = None
+        self.memo: dict = {}  # answers analyses remember about this graph (it never changes)
 
     @classmethod
     def from_lockfile(cls, lockfile: Lockfile) -> "Graph":
         return cls(lockfile)
+
+    @property
+    def _parents(self) -> dict[str, list[tuple[Package, Requirement]]]:
+        parents = self._parent_lists
+        if parents is None:
+            parents = self._parent_lists = {}
+            for package in self.lockfile.all_packages():  # every fork is a parent in its own right
+                for req in package.requires:
+                    found = parents.get(req.key)
+                    if found is None:
+                        parents[req.key] = [(package, req)]
+                    else:
+                        found.append((package, req))
+        return parents
 
     def dependents(self, key: str, version: str | None = None) -> list[Edge]:
         """Locked packages that require `key`, each with its requirement, sorted by name.

@@ -57,6 +57,18 @@ def _counts(req: Requirement) -> bool:
     return req.recorded and not req.optional and not (req.markers or "").strip()
 
 
+def _excluding(graph: Graph, scheme: Scheme, key: str, version: str) -> list:
+    """The dependents of `key` whose requirement (one that can prove a conflict) excludes `version`: a hub's
+    thousands of dependents are read once per version asked about, not once per move that holds it."""
+    memo = graph.memo.setdefault("hold-excluding", {})
+    found = memo.get((key, version))
+    if found is None:
+        found = memo[(key, version)] = [
+            edge for edge in graph.dependents(key)
+            if _counts(edge.requirement) and _admits(scheme, edge.requirement.constraint, version) is False]
+    return found
+
+
 def _show(scheme: Scheme, constraint: str) -> str:
     return constraint or scheme.any_version
 
@@ -90,11 +102,9 @@ def check_hold(key: str, old: Package, new_graph: Graph, old_graph: Graph, manif
         for req in new_graph.direct.get(held_key, ()):
             if req.recorded and _admits(scheme, req.constraint, package.version) is False:
                 conflicts.append(f"the {manifest} asks for {package.name} {_show(scheme, req.constraint)}")
-        for edge in new_graph.dependents(held_key):
+        for edge in _excluding(new_graph, scheme, held_key, package.version):
             parent = edge.parent
-            if parent.key in held or not _counts(edge.requirement):
-                continue
-            if _admits(scheme, edge.requirement.constraint, package.version) is False:
+            if parent.key not in held:
                 conflicts.append(f"{parent.name} {parent.version} requires {package.name} "
                                  f"{_show(scheme, edge.requirement.constraint)}")
         if not conflicts:

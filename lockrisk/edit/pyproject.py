@@ -618,8 +618,7 @@ def _new_table(layout: Layout, body: str, ceiling: str) -> PinPlan:
 
 def _after_table(layout: Layout, table: Table, body: str, ceiling: str) -> PinPlan:
     """Insert `body` on the line after the last key/value written in `table` (after its header when empty)."""
-    pairs = layout.table_values(table)
-    end = max((kv.value_end for kv in pairs), default=table.body_start)
+    end = layout.table_end(table)
     index = layout.line_of(max(end - 1, table.header_start)) + 1
     return PinPlan(status="insert", requirement=ceiling, line=index + 1, text=body,
                    edit=ManifestEdit(inserts=((index, body),)))

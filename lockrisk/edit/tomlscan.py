@@ -129,6 +129,15 @@ class Layout:
                                                 if not self.values[i].nested]
         return found
 
+    def table_end(self, table: Table) -> int:
+        """Where the last pair written in `table` ends (just after its header when it has none)."""
+        memo = self._index.setdefault("table_end", {})
+        found = memo.get(table.header_start)
+        if found is None:
+            found = memo[table.header_start] = max((kv.value_end for kv in self.table_values(table)),
+                                                   default=table.body_start)
+        return found
+
 
 def join_path(parts: list[str] | tuple[str, ...]) -> str:
     """Dotted path of key parts; a part holding a dot (or nothing) is quoted so it never reads as two."""

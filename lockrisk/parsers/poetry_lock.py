@@ -110,6 +110,8 @@ def parse_poetry_lock(data: bytes, path: str, reuse: Reuse | None = None) -> Loc
     headers = header_lines(text, _PACKAGE_HEADER)
     entries: dict[str, list[Package]] = {}
     same: dict[tuple[str, str], list[Requirement]] = {}  # `name = "constraint"`: most are written many times
+    shared_groups: dict[tuple, tuple[str, ...]] = {}  # ["main"], ["dev"]: one tuple each
+    pythons: dict[str, str | None] = {}  # python-versions as written -> as kept
     for index, raw in enumerate(raw_packages):
         at = line = headers[index] if index < len(headers) else None
         if reuse is not None:
@@ -120,40 +122,47 @@ def parse_poetry_lock(data: bytes, path: str, reuse: Reuse | None = None) -> Loc
                 continue
         if not isinstance(raw, dict):
             raise ParseError(f"{_where(index)}: expected a table", path=path, line=line)
-        name = _expect_str(raw.get("name"), index, "name", path, line)
-        version = _expect_str(raw.get("version"), index, "version", path, line)
-        deps = raw.get("dependencies", {})
-        if not isinstance(deps, dict):
-            raise ParseError(f"{_where(index, 'dependencies')}: expected a table", path=path, line=line)
-        requires: list[Requirement] = []
-        for dep_name, value in deps.items():
-            if isinstance(value, str):
-                found = same.get((dep_name, value))
-                if found is None:
-                    found = same[(dep_name, value)] = _dependency_requirements(dep_name, value, index, path, line)
-                requires.extend(found)
-            else:
-                requires.extend(_dependency_requirements(dep_name, value, index, path, line))
-        groups = raw.get("groups")
+        get = raw.get
+        name = _expect_str(get("name"), index, "name", path, line)
+        version = _expect_str(get("version"), index, "version", path, line)
+        deps = get("dependencies")
+        requires: tuple[Requirement, ...] = ()
+        if deps is not None:
+            if not isinstance(deps, dict):
+                raise ParseError(f"{_where(index, 'dependencies')}: expected a table", path=path, line=line)
+            found_all: list[Requirement] = []
+            for dep_name, value in deps.items():
+                if isinstance(value, str):
+                    found = same.get((dep_name, value))
+                    if found is None:
+                        found = same[(dep_name, value)] = _dependency_requirements(dep_name, value, index, path, line)
+                    found_all.extend(found)
+                else:
+                    found_all.extend(_dependency_requirements(dep_name, value, index, path, line))
+            requires = tuple(found_all)
+        groups = get("groups")
         if not isinstance(groups, list):
-            category = raw.get("category")
+            category = get("category")
             groups = [category] if isinstance(category, str) else []
-        key = pypi_key(name)
-        markers = _package_markers(raw.get("markers"), groups)
+        written = get("markers")
+        markers = _package_markers(written, groups) if written is not None else None
+        source = get("source")
+        python = get("python-versions")
         package = Package(
             name=name,
-            key=key,
+            key=pypi_key(name),
             version=version,
-            source=_source(raw.get("source"), index, path, line),
-            requires=tuple(requires),
-            groups=tuple(str(g) for g in groups),
+            source=_source(source, index, path, line) if source is not None else _REGISTRY,
+            requires=requires,
+            groups=_groups(groups, shared_groups),
             markers=markers,
             fork=markers,  # a marker split: each entry is for the environments its markers name
-            requires_python=_python(raw.get("python-versions")),
+            requires_python=pythons[python] if python in pythons else pythons.setdefault(python, _python(python))
+            if isinstance(python, str) else None,
             wheels=wheels.get(at) if at else None,
             line=line,
         )
-        entries.setdefault(key, []).append(package)
+        entries.setdefault(package.key, []).append(package)
     if reuse is not None:
         entries = merged(entries, reuse)
     packages, forks = split_forks(entries)
@@ -170,6 +179,14 @@ def parse_poetry_lock(data: bytes, path: str, reuse: Reuse | None = None) -> Loc
         kind="poetry.lock",
         forks=forks,
     )
+
+
+def _groups(groups: list, shared: dict[tuple, tuple[str, ...]]) -> tuple[str, ...]:
+    """The groups as strings; the same list of strings gives the same tuple object."""
+    if all(type(g) is str for g in groups):
+        written = tuple(groups)
+        return shared.setdefault(written, written)
+    return tuple(str(g) for g in groups)
 
 
 def _python(raw: Any) -> str | None:

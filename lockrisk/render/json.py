@@ -100,12 +100,18 @@ def render_json(report: Report) -> str:
 
     if len(report.findings) <= COMPACT_ABOVE or sys.stdout.isatty():
         return json.dumps(report_to_dict(report), indent=2, ensure_ascii=False) + "\n"
-    # large reports: compact, which Python encodes in C (indented output takes its slow path), one change at a
-    # time, so the dictionaries of every change are never all held at once
+    # large reports: compact, which Python encodes in C (indented output takes its slow path), a batch of changes
+    # at a time, so the dictionaries of every change are never all held at once (and the encoder, set up anew on
+    # every call, is not set up once per change)
     encode = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False).encode
     head = report_to_dict(report, changes=False)
     tail = {"unchecked": head.pop("unchecked"), "notes": head.pop("notes")}
     parts = [encode(head)[:-1], ',"changes":[']
-    parts.append(",".join(encode(finding_to_dict(f)) for f in report.findings))
+    findings = report.findings
+    parts.append(",".join(encode([finding_to_dict(f) for f in findings[at:at + ENCODE_BATCH]])[1:-1]
+                          for at in range(0, len(findings), ENCODE_BATCH)))
     parts += ["],", encode(tail)[1:], "\n"]
     return "".join(parts)
+
+
+ENCODE_BATCH = 256  # changes encoded in one call
