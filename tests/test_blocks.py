@@ -13,7 +13,7 @@ import pytest
 from conftest import CORPUS, FIXTURES, requires_corpus
 
 from lockrisk.errors import LockriskError
-from lockrisk.parsers import load_path, read_lockfile_bytes
+from lockrisk.parsers import parse_lockfile, read_lockfile_bytes, read_sibling_from_dir
 from lockrisk.parsers.blocks import package_blocks, reuse_from
 from lockrisk.parsers.common import decode_text
 
@@ -31,24 +31,30 @@ def pairs_under(root: Path) -> list[tuple[Path, Path]]:
     return out
 
 
+def load(path: Path, label: str, beside=None, whole: bool = False):
+    return parse_lockfile(path.read_bytes(), label, read_sibling_from_dir(path), filename=path.name, beside=beside,
+                          whole=whole)
+
+
 def read(old: Path, new: Path):
-    """(read whole, read beside the new side, whether anything was shared), or the two error messages."""
+    """(read whole by the TOML reader, read beside the new side, read alone with plain blocks read one match
+    each, whether anything was shared), or the error messages in their place."""
     new_data = read_lockfile_bytes(new)
     try:
-        other = load_path(new, data=new_data)
+        other = load(new, "new")
     except LockriskError:
         return None
     results = []
-    for beside in (None, (other, new_data)):
+    for beside, whole in ((None, True), ((other, new_data), False), (None, False)):
         try:
-            results.append(load_path(old, label="old", beside=beside))
+            results.append(load(old, "old", beside, whole))
         except LockriskError as exc:
             results.append(str(exc))
     try:
         shared = reuse_from(decode_text(old.read_bytes(), "old"), other, decode_text(new_data, "new")) is not None
     except LockriskError:
         shared = False
-    return results[0], results[1], shared
+    return results[0], results[1], results[2], shared
 
 
 def assert_same(whole, beside) -> None:
@@ -68,8 +74,9 @@ def check_pairs(pairs: list[tuple[Path, Path]]) -> int:
             got = read(a, b)
             if got is None:
                 continue
-            whole, beside, used = got
+            whole, beside, alone, used = got
             assert_same(whole, beside)
+            assert_same(whole, alone)
             shared += used
     return shared
 
@@ -125,8 +132,9 @@ def agree(tmp_path: Path, old_text: str, new_text: str, name: str = "poetry.lock
     new.write_bytes(new_text.encode())
     got = read(old, new)
     assert got is not None
-    whole, beside, used = got
+    whole, beside, alone, used = got
     assert_same(whole, beside)
+    assert_same(whole, alone)
     return whole, used
 
 

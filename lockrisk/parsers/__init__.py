@@ -52,12 +52,15 @@ def detect(path: str, data: bytes, filename: str | None = None) -> str:
 
 
 def parse_lockfile(data: bytes, path: str, read_sibling: ReadSibling | None = None,
-                   filename: str | None = None, beside: tuple[Lockfile, bytes] | None = None) -> Lockfile:
+                   filename: str | None = None, beside: tuple[Lockfile, bytes] | None = None,
+                   whole: bool = False) -> Lockfile:
     """Parse a lockfile and attach the direct requirements and groups from its manifest.
 
     `path` names the lockfile in messages; `filename` is its real name when `path` is a label. `beside` is
     the other side of a pair, already read, with its bytes: a poetry.lock or uv.lock reads the package
-    blocks the two share from there (see `lockrisk.parsers.blocks`).
+    blocks the two share from there, and reads the blocks in the plain shape its tool writes one match
+    each (see `lockrisk.parsers.blocks`). `whole` reads the text through the TOML reader alone, as the
+    tests that compare both readings do.
     """
     kind = detect(path, data, filename)
     name = filename or Path(path).name
@@ -68,29 +71,39 @@ def parse_lockfile(data: bytes, path: str, read_sibling: ReadSibling | None = No
             lockfile = replace(parse_gemfile_lock(data, path), filename=name)
             return _with_gemfile(lockfile, read_sibling)
         case "poetry_lock":
-            from lockrisk.parsers.poetry_lock import parse_poetry_lock
+            from lockrisk.parsers.poetry_lock import block_reader, parse_poetry_lock
 
-            lockfile = replace(_sharing(parse_poetry_lock, "poetry.lock", data, path, beside), filename=name)
+            lockfile = replace(parse_poetry_lock(data, path) if whole else
+                               _sharing(parse_poetry_lock, "poetry.lock", data, path, beside, block_reader()),
+                               filename=name)
             return _with_pyproject(lockfile, read_sibling)
         case "uv_lock":
+            from lockrisk.parsers.uv_lock import block_reader as uv_block_reader
             from lockrisk.parsers.uv_lock import parse_uv_lock
 
-            lockfile = replace(_sharing(parse_uv_lock, "uv.lock", data, path, beside), filename=name)
+            lockfile = replace(parse_uv_lock(data, path) if whole else
+                               _sharing(parse_uv_lock, "uv.lock", data, path, beside, uv_block_reader()),
+                               filename=name)
             return _with_pyproject(lockfile, read_sibling)
     raise AssertionError(kind)
 
 
-def _sharing(parse: Callable, kind: str, data: bytes, path: str, beside: tuple[Lockfile, bytes] | None) -> Lockfile:
-    """`parse(data, path)`, reading only the package blocks the other side of the pair does not hold: most of
-    a large update is text both sides share. Whenever that cannot be done exactly, the text is read whole,
-    and its verdict (a precise error included) is the one given."""
-    if beside is not None and beside[0].kind == kind:
+def _sharing(parse: Callable, kind: str, data: bytes, path: str, beside: tuple[Lockfile, bytes] | None,
+             read_block: Callable | None = None) -> Lockfile:
+    """`parse(data, path)`, with the TOML reader reading only the package blocks whose packages are not known
+    already: the blocks the other side of the pair holds byte for byte (most of a large update is text both
+    sides share), and those `read_block` reads on its own. Whenever that cannot be done exactly, the text is
+    read whole, and its verdict (a precise error included) is the one given."""
+    if (beside is not None and beside[0].kind == kind) or read_block is not None:
         from lockrisk.errors import LockriskError
         from lockrisk.parsers.blocks import NotShared, reuse_from
         from lockrisk.parsers.common import decode_text
 
         try:
-            reuse = reuse_from(decode_text(data, path), beside[0], decode_text(beside[1], path))
+            if beside is not None and beside[0].kind == kind:
+                reuse = reuse_from(decode_text(data, path), beside[0], decode_text(beside[1], path), read_block)
+            else:
+                reuse = reuse_from(decode_text(data, path), read_block=read_block)
             if reuse is not None:
                 return parse(data, path, reuse)
         except (LockriskError, NotShared):

@@ -19,8 +19,10 @@ error in the shortened text, too, and the whole text gives the verdict.
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass, replace
+from typing import Callable
 
 from lockrisk.model import Lockfile, Package
 from lockrisk.parsers.common import line_starts
@@ -34,8 +36,10 @@ _OTHER_HEADER = re.compile(r"\n\[(?!\[package\]\]|package\.)")
 _INDENTED_BRACKET = re.compile(r"\n[ \t]+\[")
 
 
+@functools.lru_cache(maxsize=2)  # the new side's text is split once when it is read, and again beside the old side
 def package_blocks(text: str) -> list[tuple[int, int, int]] | None:
-    """(start, end, header line) of every package block, or None when the text's structure is not plain."""
+    """(start, end, header line) of every package block, or None when the text's structure is not plain (the
+    list is shared: never change it)."""
     if '"""' in text or "'''" in text or _INDENTED_BRACKET.search(text) or text.startswith((" [", "\t[")):
         return None
     lined = "\n" + text  # every line, the first included, follows a newline
@@ -113,48 +117,69 @@ def merged(parsed: dict[str, list[Package]], reuse: Reuse) -> dict[str, list[Pac
     return out
 
 
-def reuse_from(old_text: str, new: Lockfile, new_text: str) -> Reuse | None:
-    """How to read `old_text` with the packages of `new` (read from `new_text`): None when nothing is shared.
-    Only a key with one entry is shared (the entry standing for several carries all of their groups)."""
-    by_line = {p.line: p for key, p in new.packages.items() if p.line and key not in new.forks}
+BlockReader = Callable[[str, int], "Package | None"]  # a block's text and header line -> its package, or None
+
+
+def reuse_from(old_text: str, new: Lockfile | None = None, new_text: str = "",
+               read_block: BlockReader | None = None) -> Reuse | None:
+    """How to read `old_text` with packages known without the TOML reader: the packages of `new` (read from
+    `new_text`) for the blocks the two share, and `read_block`'s for the others it can read on its own (a
+    block in the exact shape the tool writes). None when no block is known.
+    Only a key with one entry in `new` is shared (the entry standing for several carries all of their groups)."""
     old_blocks = package_blocks(old_text)
-    new_blocks = package_blocks(new_text) if old_blocks else None
-    if not old_blocks or not new_blocks:
+    if not old_blocks:
         return None
-    by_hash: dict[int, tuple[int, int, int] | None] = {}
-    for block in new_blocks:
-        digest = hash(new_text[block[0]:block[1]])
-        by_hash[digest] = None if digest in by_hash else block  # seen twice: shared by neither
-    digests = [hash(old_text[start:end]) for start, end, _ in old_blocks]
-    count: dict[int, int] = {}
-    for digest in digests:
-        count[digest] = count.get(digest, 0) + 1
+    known: dict[int, Package] = {}  # index of the block in old_blocks -> its package
+    new_blocks = package_blocks(new_text) if new is not None else None
+    if new is not None and new_blocks:
+        by_line = {p.line: p for key, p in new.packages.items() if p.line and key not in new.forks}
+        by_hash: dict[int, tuple[int, int, int] | None] = {}
+        for block in new_blocks:
+            digest = hash(new_text[block[0]:block[1]])
+            by_hash[digest] = None if digest in by_hash else block  # seen twice: shared by neither
+        digests = [hash(old_text[start:end]) for start, end, _ in old_blocks]
+        count: dict[int, int] = {}
+        for digest in digests:
+            count[digest] = count.get(digest, 0) + 1
+        for index, ((start, end, _), digest) in enumerate(zip(old_blocks, digests)):
+            match = by_hash.get(digest)
+            if (match is not None and count[digest] == 1 and match[2] in by_line
+                    and new_text[match[0]:match[1]] == old_text[start:end]):
+                known[index] = by_line[match[2]]
+    if read_block is not None:
+        for index, (start, end, line) in enumerate(old_blocks):
+            if index not in known:
+                package = read_block(old_text[start:end], line)
+                if package is not None:
+                    known[index] = package
+    return _cut(old_text, old_blocks, known)
+
+
+def _cut(text: str, blocks: list[tuple[int, int, int]], known: dict[int, Package]) -> Reuse | None:
+    """`text` without the blocks whose package is known, the first left as a bare header."""
+    if not known:
+        return None
     pieces: list[str] = []
     kept: dict[int, int] = {}  # line in the shortened text -> line in the old text, of each header kept
     shared: dict[int, Package] = {}
     placeholder = -1
     done, done_line, out_line = 0, 1, 1
-    for (start, end, line), digest in zip(old_blocks, digests):
-        match = by_hash.get(digest)
-        keep = (match is None or count[digest] != 1 or match[2] not in by_line
-                or new_text[match[0]:match[1]] != old_text[start:end])
-        gap = old_text[done:start]
+    for index, (start, end, line) in enumerate(blocks):
         out_line += line - done_line  # the lines between the last piece and this header
-        pieces.append(gap)
-        if keep:
-            pieces.append(old_text[start:end])
+        pieces.append(text[done:start])
+        package = known.get(index)
+        if package is None:
+            pieces.append(text[start:end])
             kept[out_line] = line
-            out_line += old_text.count("\n", start, end)
+            out_line += text.count("\n", start, end)
         else:
-            shared[line] = by_line[match[2]]
+            shared[line] = package
             if placeholder < 0:
                 placeholder = line
                 pieces.append(_PACKAGE + "\n")
                 kept[out_line] = line
                 out_line += 1
         done = end
-        done_line = line + old_text.count("\n", start, end)
-    if not shared:
-        return None
-    pieces.append(old_text[done:])
+        done_line = line + text.count("\n", start, end)
+    pieces.append(text[done:])
     return Reuse(text="".join(pieces), headers=kept, placeholder=placeholder, shared=shared)

@@ -52,8 +52,9 @@ def _wheel_platforms(item: str) -> list[str]:
     if end < 0:
         return []
     start = max(item.rfind("/", 0, end), item.rfind('"', 0, end)) + 1
-    parts = item[start:end].split("-")
-    return parts[-1].split(".") if len(parts) >= 5 else []
+    if item.count("-", start, end) < 4:
+        return []
+    return item[item.rfind("-", start, end) + 1:end].split(".")
 
 
 _WS = r"[^\S\n]"  # whitespace within one line

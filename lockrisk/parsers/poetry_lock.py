@@ -7,13 +7,14 @@ packages the project asked for: those come from pyproject.toml (see manifests).
 from __future__ import annotations
 
 import re
-from typing import Any
+from typing import Any, Callable
 
 from lockrisk.errors import ParseError
 from lockrisk.model import Lockfile, Package, Requirement, Source
 from lockrisk.names import pypi_key
 from lockrisk.parsers.blocks import Reuse, merged
-from lockrisk.parsers.common import decode_text, header_lines, read_artifact_lists, refuse_conflicts, split_forks
+from lockrisk.parsers.common import (_wheel_platforms, decode_text, header_lines, read_artifact_lists,
+                                     refuse_conflicts, split_forks)
 from lockrisk.tomlload import loads
 
 KNOWN_LOCK_VERSIONS = ("1.0", "1.1", "2.0", "2.1")
@@ -210,3 +211,77 @@ def _package_markers(raw: Any, groups: list) -> str | None:
     return values[0] if len(values) == 1 else " or ".join(f"({v})" for v in values)
 
 
+
+
+_TEXT = r'[^"\\\x00-\x08\x0a-\x1f\x7f]*'  # a basic string's content with no escape: the value as written
+_BARE_KEY = r"[A-Za-z0-9_-]+"
+# A package block exactly as Poetry writes it when nothing in it needs an escape or an inline table. Reading a
+# block this shape takes one match; any other block goes to the TOML reader.
+_BLOCK = re.compile(
+    r"\[\[package\]\]\n"
+    rf'name = "({_TEXT})"\n'
+    rf'version = "({_TEXT})"\n'
+    rf'description = "{_TEXT}"\n'
+    r"optional = (?:true|false)\n"
+    rf'python-versions = "({_TEXT})"\n'
+    rf'(?:groups = \[((?:"{_TEXT}"(?:, "{_TEXT}")*)?)\]\n)?'
+    rf'(?:markers = "({_TEXT})"\n)?'
+    r"files = \[\n((?:[ \t]+\{[^\[\]\n]*\},?[ \t]*\n)*)\]\n"
+    rf'(?:\n\[package\.dependencies\]\n((?:{_BARE_KEY} = "{_TEXT}"\n)*))?'
+    rf'(?:\n\[package\.extras\]\n((?:{_BARE_KEY} = \[(?:"{_TEXT}"(?:, "{_TEXT}")*)?\]\n)*))?'
+    r"\n*"
+)
+_STRINGS = re.compile(rf'"({_TEXT})"')
+_DEPENDENCY = re.compile(rf'({_BARE_KEY}) = "({_TEXT})"\n')
+_EXTRA_KEY = re.compile(rf"^({_BARE_KEY}) = ", re.M)
+
+
+def block_reader() -> Callable[[str, int], Package | None]:
+    """Reads one package block in the plain shape Poetry writes (see `_BLOCK`) into the package the TOML reader
+    and `parse_poetry_lock` would make of it, or None for any other block. A test compares the two readings on
+    every poetry.lock in the corpus and in fixtures."""
+    same: dict[tuple[str, str], Requirement] = {}
+    groups_seen: dict[tuple[str, ...], tuple[str, ...]] = {}
+    pythons: dict[str, str | None] = {}
+    tag_sets: dict[frozenset[str], frozenset[str]] = {}
+
+    def read(block: str, line: int) -> Package | None:
+        m = _BLOCK.fullmatch(block)
+        if m is None:
+            return None
+        name, version, python, groups, markers, files, deps, extras = m.groups()
+        requires: list[Requirement] = []
+        if deps:
+            pairs = _DEPENDENCY.findall(deps)
+            if len({d for d, _ in pairs}) != len(pairs):
+                return None  # a key written twice: the TOML reader refuses it
+            for dep, constraint in pairs:
+                found = same.get((dep, constraint))
+                if found is None:
+                    found = same[(dep, constraint)] = Requirement(name=dep, key=pypi_key(dep),
+                                                                  constraint=constraint.strip())
+                requires.append(found)
+        if extras:
+            keys = _EXTRA_KEY.findall(extras)
+            if len(set(keys)) != len(keys):
+                return None
+        written = tuple(_STRINGS.findall(groups)) if groups else ()
+        tags: set[str] = set()
+        for item in files.split("\n")[:-1]:
+            tags.update(_wheel_platforms(item))
+        frozen = frozenset(tags)
+        shown = _package_markers(markers, list(written)) if markers is not None else None
+        return Package(
+            name=name,
+            key=pypi_key(name),
+            version=version,
+            requires=tuple(requires),
+            groups=groups_seen.setdefault(written, written),
+            markers=shown,
+            fork=shown,
+            requires_python=pythons[python] if python in pythons else pythons.setdefault(python, _python(python)),
+            wheels=tag_sets.setdefault(frozen, frozen),
+            line=line,
+        )
+
+    return read
