@@ -92,6 +92,12 @@ class Reuse:
             raise NotShared  # a header the scan did not see
         return found
 
+    def place(self, at: int | None, raw: object) -> tuple[int | None, Package | None]:
+        """For the `[[package]]` header at line `at` of the shortened text: its line in the old text, and the
+        known package when it is the bare header (None: the parser reads `raw`, what the TOML reader found)."""
+        line = self.line(at) if at else None
+        return line, (self.take(raw) if line == self.placeholder else None)
+
     def take(self, raw: object) -> Package:
         """The package of the bare header; `raw` is what the TOML reader found under it (nothing)."""
         if raw != {}:

@@ -116,10 +116,9 @@ def parse_poetry_lock(data: bytes, path: str, reuse: Reuse | None = None) -> Loc
     for index, raw in enumerate(raw_packages):
         at = line = headers[index] if index < len(headers) else None
         if reuse is not None:
-            line = reuse.line(at) if at else None
-            if line == reuse.placeholder:
-                package = reuse.take(raw)
-                entries.setdefault(package.key, []).append(package)
+            line, known = reuse.place(at, raw)
+            if known is not None:
+                entries.setdefault(known.key, []).append(known)
                 continue
         if not isinstance(raw, dict):
             raise ParseError(f"{_where(index)}: expected a table", path=path, line=line)
