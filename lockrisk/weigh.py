@@ -441,8 +441,9 @@ def fold_families(findings: list[Finding], graph: Graph) -> list[Finding]:
         if f.direct or key in owner or not f.forced:
             continue
         found = tops[key] if key in tops else _forcing_mover(f, changed, owner, graph, tops)
-        if found is not None:
+        if found is not None and found != key:
             owner[key] = found
+    _settle(owner)
     members_of: dict[str, list[Finding]] = {}
     for key in sorted(owner, key=lambda k: (k not in lockstep, k)):
         members_of.setdefault(owner[key], []).append(changed[key])
@@ -458,6 +459,20 @@ def fold_families(findings: list[Finding], graph: Graph) -> list[Finding]:
 
 
 FORCING_LIMIT = 64  # findings one walk up the forcing dependents may visit
+
+
+def _settle(owner: dict[str, str]) -> None:
+    """Point every member at a head that is no one's member. Two moves can each be the other's cause (a-lib 1.1
+    requires b-lib >= 2, and a-lib 1.0 needed b-lib < 2): where following the heads comes back to a member, or
+    runs past FORCING_LIMIT, that member stays a finding of its own, so no move ever drops out of the report."""
+    for key in sorted(owner):
+        head, steps = owner[key], 0
+        while head in owner and head != key and steps < FORCING_LIMIT:
+            head, steps = owner[head], steps + 1
+        if head == key or head in owner:
+            del owner[key]
+        else:
+            owner[key] = head
 
 
 def _forcing_mover(f: Finding, changed: dict[str, Finding], owner: dict[str, str], graph: Graph,

@@ -410,3 +410,33 @@ def test_of_two_equal_moves_the_one_that_depends_on_the_other_comes_first(cli, t
     assert [name for name, _, _ in pulled] == ["zeta-native", "alpha-lib"]
     assert pulled[0][1:] == pulled[1][1:]  # equal severity and score: only the tie-break orders them
     assert [name for name, _, _ in order(zeta_needs_alpha=False)] == ["alpha-lib", "zeta-native"]
+
+
+def test_two_moves_that_each_caused_the_other_are_both_reported(cli, tmp_path) -> None:
+    """a-lib 1.1 requires b-lib >= 2 (so b-lib moved because of a-lib), and a-lib 1.0 needed b-lib < 2, which the
+    new w-lib rules out (so a-lib moved because of b-lib): each is the other's cause. One is shown inside the
+    other's finding; neither drops out of the report (both once did)."""
+    def pkg(name: str, version: str, deps: dict[str, str]) -> str:
+        listed = ("\n[package.dependencies]\n" + "".join(f'{k} = "{v}"\n' for k, v in deps.items())) if deps else ""
+        return (f'[[package]]\nname = "{name}"\nversion = "{version}"\ndescription = ""\noptional = false\n'
+                f'python-versions = ">=3.9"\ngroups = ["main"]\nfiles = []\n{listed}\n')
+
+    meta = '[metadata]\nlock-version = "2.1"\npython-versions = "^3.10"\ncontent-hash = "x"\n'
+    sides = {
+        "before": (pkg("a-lib", "1.0.0", {"b-lib": ">=1.0,<2"}) + pkg("app-client", "1.0.0", {"a-lib": ">=1.0"})
+                   + pkg("b-lib", "1.5.0", {}) + meta, ""),
+        "after": (pkg("a-lib", "1.1.0", {"b-lib": ">=2.0"}) + pkg("app-client", "1.0.0", {"a-lib": ">=1.0"})
+                  + pkg("b-lib", "2.0.0", {}) + pkg("w-lib", "1.0.0", {"b-lib": ">=2.0"}) + meta, 'w-lib = "*"\n'),
+    }
+    for side, (lock, extra) in sides.items():
+        (tmp_path / side).mkdir()
+        (tmp_path / side / "poetry.lock").write_text(lock)
+        (tmp_path / side / "pyproject.toml").write_text('[tool.poetry]\nname = "x"\nversion = "0"\ndescription = ""\n'
+                                                        'authors = []\n\n[tool.poetry.dependencies]\npython = "^3.10"\n'
+                                                        'app-client = "*"\n' + extra)
+    report = cli(["diff", tmp_path / "before" / "poetry.lock", tmp_path / "after" / "poetry.lock", "-f", "json",
+                  "--all"]).json()
+    shown = {c["name"] for c in report["changes"]} | {m for c in report["changes"] for m in c["family_members"]}
+    assert {"a-lib", "b-lib", "w-lib"} <= shown
+    heads = [c for c in report["changes"] if c["family_members"]]
+    assert len(heads) == 1 and {heads[0]["name"], *heads[0]["family_members"]} == {"a-lib", "b-lib"}

@@ -146,6 +146,13 @@ def test_every_command_on_a_real_pair(case: Path, cli, tmp_path: Path, monkeypat
 
     # diff, every format
     report = run(["diff", before, after, "-f", "json"], cwd=work).json()
+    # every move is in the report: as a finding of its own or inside the finding of the move that caused it
+    from lockrisk.diff import diff_lockfiles
+    from lockrisk.parsers import load_path
+
+    moves = {c.name for c in diff_lockfiles(load_path(work / before), load_path(work / after))}
+    shown = {c["name"] for c in report["changes"]} | {m for c in report["changes"] for m in c["family_members"]}
+    assert moves <= shown, sorted(moves - shown)
     notable = [c for c in report["changes"] if c["severity"] != "info"]
     loud = [c for c in report["changes"] if c["severity"] in ("critical", "high")]
     STATS["high_or_above"].append(len(loud))
