@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -83,6 +84,13 @@ def _admits(c: Constraint | None, version: str) -> bool | None:
         return None
 
 
+@functools.lru_cache(maxsize=1 << 14)  # a hub's thousands of dependents mostly write the same few ranges
+def _judged(scheme: Scheme, text: str, old_version: str | None) -> tuple[bool, bool | None]:
+    """(floor-only, admits the old version) of one requirement's range."""
+    c = _constraint(scheme, text)
+    return (c.is_floor_only() if c is not None else False), (_admits(c, old_version) if old_version else None)
+
+
 def manifest_label(graph: Graph) -> str:
     return "Gemfile" if graph.lockfile.ecosystem == "rubygems" else "pyproject.toml"
 
@@ -125,9 +133,8 @@ def analyse_change(change: Change, graph: Graph, old_graph: Graph | None = None)
                                         requirement=UNRECORDED, floor_only=False, admits_old=None,
                                         markers=edge.requirement.markers))
             continue
-        c = _constraint(scheme, text)
-        floor = c.is_floor_only() if c is not None else False
-        admits_old = _admits(c, old_version) if old_version else None
+        judged = _judged(scheme, text, old_version)
+        floor, admits_old = judged
         dependents.append(Dependent(name=edge.parent.name, version=edge.parent.version,
                                     requirement=text or scheme.any_version,
                                     floor_only=floor, admits_old=admits_old, markers=edge.requirement.markers))

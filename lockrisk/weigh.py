@@ -323,6 +323,9 @@ def decide(evidence: list[Evidence], tier: str) -> str:
     return severity
 
 
+_SAYS_WHERE = re.compile(r"\b(CI|production)\b")
+
+
 def assess(finding: Finding, graph: Graph, reach: Reachability, settings=None,
            old_graph: Graph | None = None) -> Assessment:
     change = finding.change
@@ -335,7 +338,7 @@ def assess(finding: Finding, graph: Graph, reach: Reachability, settings=None,
                   "test": "test-only", "development": "development-only", "docs": "docs-only"}[tier]
     consequence = {"test": "; a break would fail loudly in CI", "development": "; a break stays on developer machines",
                    "docs": "; a break only affects documentation builds", "build": "; a break fails the build, not production"}.get(tier, "")
-    if re.search(r"\b(CI|production)\b", tier_text):
+    if _SAYS_WHERE.search(tier_text):
         consequence = ""  # the catalogue's own reason already says where a break would show
     evidence.append(Evidence(kind="tier", source="project groups" if tier_source == "group" else tier_source,
                              level="context", text=f"{tier_label}: {tier_text}{consequence}"))
