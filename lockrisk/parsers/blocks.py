@@ -1,12 +1,13 @@
-"""The `[[package]]` blocks two versions of one poetry.lock or uv.lock have in common, read once.
+"""Package blocks of a poetry.lock or uv.lock whose packages are known without the TOML reader.
 
-An update rewrites part of a lockfile; most of its package blocks are the same text on both
-sides. When the new side has been read, the old side only needs its other blocks read: each
-block it shares with the new side, byte for byte, stands for the package the new side read
-from it, at the old side's line. `reuse_from` finds those blocks and gives the old text
-without them, except the first, which stays as a bare `[[package]]` header so that the TOML
-reader still checks the document's shape (a `package` key defined before it, for one); the
-parser takes the shared packages from there, each at its own line in the old text.
+Two kinds are known. An update rewrites part of a lockfile, and most of its package blocks are
+the same text on both sides: when the new side has been read, each block the old side shares
+with it, byte for byte, stands for the package the new side read from it, at the old side's
+line. And a block in the exact plain shape the tool writes is read by one match (the format's
+own `block_reader`). `reuse_from` finds the known blocks and gives the text without them,
+except the first, which stays as a bare `[[package]]` header so that the TOML reader still
+checks the document's shape (a `package` key defined before it, for one); the parser reads
+what is left and takes the known packages from there, each at its own line.
 
 This is only done where it is sure to give what reading the whole text would: neither text
 holds a multi-line string (which could hide a line that looks like a header), every line that
@@ -78,12 +79,12 @@ class NotShared(Exception):
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Reuse:
-    """How to read the old side of a pair with the new side's packages."""
+    """How to read a text whose known blocks are cut out (for the old side of a pair: "the old text")."""
 
-    text: str  # the old text without its shared blocks (the first left as a bare header)
+    text: str  # the text without its known blocks (the first left as a bare header)
     headers: dict[int, int]  # line in `text` -> line in the old text, for each `[[package]]` header left
     placeholder: int  # of those, the line of the bare header
-    shared: dict[int, Package]  # old header line -> the new side's package its block stands for
+    shared: dict[int, Package]  # header line in the old text -> the package its block stands for
 
     def line(self, at: int) -> int:
         """The old text's line of the header at line `at` of the shortened text."""
