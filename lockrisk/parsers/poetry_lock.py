@@ -240,7 +240,7 @@ def block_reader() -> Callable[[str, int], Package | None]:
     and `parse_poetry_lock` would make of it, or None for any other block. A test compares the two readings on
     every poetry.lock in the corpus and in fixtures."""
     same: dict[tuple[str, str], Requirement] = {}
-    groups_seen: dict[tuple[str, ...], tuple[str, ...]] = {}
+    groups_seen: dict[str, tuple[str, ...]] = {}  # `"main", "dev"` as written -> its tuple
     pythons: dict[str, str | None] = {}
     tag_sets: dict[frozenset[str], frozenset[str]] = {}
 
@@ -252,7 +252,7 @@ def block_reader() -> Callable[[str, int], Package | None]:
         requires: list[Requirement] = []
         if deps:
             pairs = _DEPENDENCY.findall(deps)
-            if len({d for d, _ in pairs}) != len(pairs):
+            if len(pairs) > 1 and len({d for d, _ in pairs}) != len(pairs):
                 return None  # a key written twice: the TOML reader refuses it
             for dep, constraint in pairs:
                 found = same.get((dep, constraint))
@@ -264,7 +264,9 @@ def block_reader() -> Callable[[str, int], Package | None]:
             keys = _EXTRA_KEY.findall(extras)
             if len(set(keys)) != len(keys):
                 return None
-        written = tuple(_STRINGS.findall(groups)) if groups else ()
+        written = groups_seen.get(groups or "")
+        if written is None:
+            written = groups_seen[groups or ""] = tuple(_STRINGS.findall(groups)) if groups else ()
         tags: set[str] = set()
         for item in files.split("\n")[:-1]:
             tags.update(_wheel_platforms(item))
@@ -275,7 +277,7 @@ def block_reader() -> Callable[[str, int], Package | None]:
             key=pypi_key(name),
             version=version,
             requires=tuple(requires),
-            groups=groups_seen.setdefault(written, written),
+            groups=written,
             markers=shown,
             fork=shown,
             requires_python=pythons[python] if python in pythons else pythons.setdefault(python, _python(python)),
