@@ -78,3 +78,17 @@ def test_a_huge_review_keeps_every_output_under_its_limit(tmp_path: Path) -> Non
     assert outputs(tmp_path)["findings"] == "12000"
     report = json.loads(Path(outputs(tmp_path)["report"]).read_text())
     assert len(report["changes"]) == 12000  # the JSON report keeps everything
+
+
+def test_a_family_of_hundreds_is_named_in_part(tmp_path: Path) -> None:
+    """A head with hundreds of moves inside it names a dozen of them in text and markdown, and counts the rest;
+    the JSON lists every one."""
+    old, new = SHAPES["forced-ring"](tmp_path / "pair", 0.05)
+    report = json.loads(run(["diff", old, new, "-f", "json"], tmp_path)[0].stdout)
+    (head,) = [c for c in report["changes"] if len(c["family_members"]) > 100]
+    more = len(head["family_members"]) - 12
+    text = run(["diff", old, new], tmp_path)[0].stdout
+    assert f"family of {len(head['family_members'])}: " in text and f" and {more} more" in text
+    assert max(len(line) for line in text.splitlines()) < 400
+    markdown = run(["diff", old, new, "-f", "markdown"], tmp_path)[0].stdout
+    assert "Moved with it (pinned exactly, or forced by its move): " in markdown and f" and {more} more" in markdown

@@ -6,6 +6,7 @@ from lockrisk.analyse import Finding
 
 
 DYNAMIC = "(version not recorded)"
+FAMILY_SHOWN = 12  # members of a family named in a finding; the rest are counted (the JSON lists them all)
 
 
 def shown_version(package) -> str:

@@ -88,7 +88,9 @@ def finding_details(f: Finding) -> list[str]:
         out.append("Chains: " + "; ".join(f"<code>{code(describe.chain(p))}</code>" for p in f.paths[:6]))
         out.append("")
     if f.family_members:
-        out.append("Moved with it (pinned exactly or required by its new version): " + ", ".join(f"<code>{code(m)}</code>" for m in f.family_members))
+        shown = ", ".join(f"<code>{code(m)}</code>" for m in f.family_members[:describe.FAMILY_SHOWN])
+        more = len(f.family_members) - describe.FAMILY_SHOWN
+        out.append("Moved with it (pinned exactly, or forced by its move): " + shown + (f" and {more} more" if more > 0 else ""))
         out.append("")
     if f.assessment is not None:
         out += [f"- {md(r.text)}" for r in f.assessment.reasons]

@@ -24,7 +24,9 @@ def render_text(report: Report, *, show_all: bool = False) -> str:
         out.append(f"{prefix}{plain(f.name)} {plain(describe.versions(f))}  {describe.jump(f)}, {describe.origin(f)}"
                    + (", floor-only" if f.floor_only else ""))
         if f.family_members:
-            out.append(f"  family of {len(f.family_members)}: {plain(', '.join(f.family_members))}")
+            more = len(f.family_members) - describe.FAMILY_SHOWN
+            out.append(f"  family of {len(f.family_members)}: "
+                       f"{plain(', '.join(f.family_members[:describe.FAMILY_SHOWN]))}{f' and {more} more' if more > 0 else ''}")
         if describe.markers_line(f):
             out.append(f"  installed only when {plain(f.markers)}")
         for d in f.dependents:
