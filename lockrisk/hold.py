@@ -40,8 +40,9 @@ class HoldCheck:
     blockers: tuple[str, ...] = ()  # direct exclusions: "sidekiq 8.1.0 requires connection_pool >= 3"
     chains: tuple[str, ...] = ()  # transitive conflicts, each naming the whole chain
     also_held: tuple[str, ...] = ()  # "rack 2.2.8": what has to move back with it
-    causes: tuple[str, ...] = ()  # keys of the moved packages the old version's own requirements exclude, where
-    # holding them back meets a conflict: rack for rack-session 1.0.2 (it needs rack < 3; rack moved to 3)
+    causes: tuple[str, ...] = ()  # keys of the moved packages the old version's own requirements exclude: those
+    # whose holding back meets a conflict (rack for rack-session 1.0.2: it needs rack < 3, and the Gemfile asks for
+    # ~> 3.0), else every one it would have to hold back (protobuf for an exporter that needs protobuf < 5)
 
 
 @functools.lru_cache(maxsize=1 << 16)  # hubs are asked about by every change that holds a dependent of theirs
@@ -115,6 +116,8 @@ def check_hold(key: str, old: Package, new_graph: Graph, old_graph: Graph, manif
             chains.append(f"{_chain(key, held_key, held, via, scheme)}, but {' and '.join(conflicts[:2])}")
             causes.append(_first_step(key, held_key, via))
     also = tuple(f"{p.name} {p.version}" for k, p in held.items() if k != key)
+    if not causes:  # it could stay, but only by holding back moves its old version cannot live with
+        causes = [k for k, (parent, _) in via.items() if parent == key]
     return HoldCheck(possible=not blockers and not chains, blockers=tuple(blockers), chains=tuple(chains),
                      also_held=also, causes=tuple(dict.fromkeys(causes)))
 

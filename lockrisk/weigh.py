@@ -441,7 +441,7 @@ def fold_families(findings: list[Finding], graph: Graph) -> list[Finding]:
     tops: dict[str, str | None] = {}
     for key in sorted(changed):
         f = changed[key]
-        if f.direct or key in owner or not f.forced:
+        if f.direct or key in owner or not (f.forced or f.forced_through):
             continue
         found = tops[key] if key in tops else _forcing_mover(f, changed, owner, graph, tops)
         if found is not None and found != key:
@@ -455,7 +455,8 @@ def fold_families(findings: list[Finding], graph: Graph) -> list[Finding]:
         if f.key in owner and (f.key in lockstep or changed.get(f.key) is f):
             continue  # a forced member is that one move: another entry of the package (a fork added) stays
         members = members_of.get(f.key)
-        if members and f.change.old is not None and f.change.new is not None:
+        if members and changed.get(f.key) is f:  # the move that caused them, not every entry of its package (a
+            # fork's other entries moved for their own environments)
             f = _with_members(f, members, lockstep, graph)
         out.append(f)
     return out
@@ -494,8 +495,11 @@ def _forcing_mover(f: Finding, changed: dict[str, Finding], owner: dict[str, str
                 if key in changed and key not in seen:
                     parent = changed[key]
                     break
-        if parent is None:  # its old version cannot live with another move: rack-session 1 needs rack < 3
-            parent = next((changed[k] for k in node.forced_through if k in changed and k not in seen), None)
+        if parent is None:  # its old version cannot live with another move: rack-session 1 needs rack < 3 (unless
+            # its own new version forced that move, which the project did not ask for: elasticsearch 7.5 pins
+            # elasticsearch-api 7.5 exactly; the Gemfile's rack ~> 3.0 is still rack-session 2's cause)
+            parent = next((changed[k] for k in node.forced_through if k in changed and k not in seen
+                           and (changed[k].direct or not _forced_by(changed[k], node.key, graph))), None)
         if parent is None:
             break
         if parent.key in owner:
@@ -516,6 +520,11 @@ def _forcing_mover(f: Finding, changed: dict[str, Finding], owner: dict[str, str
         if p.key != found and not p.direct and p.forced:
             tops[p.key] = found
     return found
+
+
+def _forced_by(f: Finding, key: str, graph: Graph) -> bool:
+    """Whether the new version of the package `key` excludes the old version of `f`'s package."""
+    return any(d.admits_old is False and _dep_key(graph, d.name) == key for d in f.dependents)
 
 
 def _with_members(head: Finding, members: list[Finding], lockstep: set[str], graph: Graph) -> Finding:

@@ -440,3 +440,35 @@ def test_two_moves_that_each_caused_the_other_are_both_reported(cli, tmp_path) -
     assert {"a-lib", "b-lib", "w-lib"} <= shown
     heads = [c for c in report["changes"] if c["family_members"]]
     assert len(heads) == 1 and {heads[0]["name"], *heads[0]["family_members"]} == {"a-lib", "b-lib"}
+
+
+def test_a_move_whose_old_version_could_not_live_with_an_allowed_upgrade_is_shown_inside_it(cli, tmp_path) -> None:
+    """The project widened lib-y to <3 and the resolver took lib-y 2; lib-x 2.1 needed lib-y < 2, so lib-x went back
+    to 1.2. Nothing forced either (lib-y 1 is still allowed), but lib-x moved because lib-y did: its downgrade is
+    weighed inside lib-y's finding (the OpenHands protobuf 5 shape)."""
+    def pkg(name: str, version: str, deps: dict[str, str]) -> str:
+        listed = ("\n[package.dependencies]\n" + "".join(f'{k} = "{v}"\n' for k, v in deps.items())) if deps else ""
+        return (f'[[package]]\nname = "{name}"\nversion = "{version}"\ndescription = ""\noptional = false\n'
+                f'python-versions = ">=3.9"\ngroups = ["main"]\nfiles = []\n{listed}\n')
+
+    meta = '[metadata]\nlock-version = "2.1"\npython-versions = "^3.10"\ncontent-hash = "x"\n'
+    sides = {
+        "before": (pkg("app-client", "1.0.0", {"lib-x": ">=1.0"}) + pkg("lib-x", "2.1.0", {"lib-y": ">=1.0,<2"})
+                   + pkg("lib-y", "1.4.0", {}) + meta, ">=1,<2"),
+        "after": (pkg("app-client", "1.0.0", {"lib-x": ">=1.0"}) + pkg("lib-x", "1.2.0", {"lib-y": ">=1.0"})
+                  + pkg("lib-y", "2.0.0", {}) + meta, ">=1,<3"),
+    }
+    for side, (lock, wanted) in sides.items():
+        (tmp_path / side).mkdir()
+        (tmp_path / side / "poetry.lock").write_text(lock)
+        (tmp_path / side / "pyproject.toml").write_text('[tool.poetry]\nname = "x"\nversion = "0"\ndescription = ""\n'
+                                                        'authors = []\n\n[tool.poetry.dependencies]\npython = "^3.10"\n'
+                                                        f'app-client = "*"\nlib-y = "{wanted}"\n')
+    by = _diff_paths(cli, tmp_path / "before" / "poetry.lock", tmp_path / "after" / "poetry.lock")
+    assert "lib-x" not in by
+    y = by["lib-y"]
+    assert y["family_members"] == ["lib-x"] and y["severity"] == "medium"  # the downgrade weighs on it
+    texts = [e["text"] for e in y["evidence"]]
+    assert any(t.startswith("lib-x 2.1.0 -> 1.2.0: downgrade across a major") for t in texts), texts
+    assert ("lib-x 1.2.0 moved with it: their old versions cannot live with what it brought in; reverting or capping "
+            "it holds them back too") in texts
