@@ -81,6 +81,7 @@ class NotShared(Exception):
 class Reuse:
     """How to read a text whose known blocks are cut out (for the old side of a pair: "the old text")."""
 
+    whole: str  # the text the blocks were cut from, decoded once
     text: str  # the text without its known blocks (the first left as a bare header)
     headers: dict[int, int]  # line in `text` -> line in the old text, for each `[[package]]` header left
     placeholder: int  # of those, the line of the bare header
@@ -189,4 +190,4 @@ def _cut(text: str, blocks: list[tuple[int, int, int]], known: dict[int, Package
         done = end
         done_line = line + text.count("\n", start, end)
     pieces.append(text[done:])
-    return Reuse(text="".join(pieces), headers=kept, placeholder=placeholder, shared=shared)
+    return Reuse(whole=text, text="".join(pieces), headers=kept, placeholder=placeholder, shared=shared)

@@ -87,7 +87,7 @@ def _source(raw: Any, index: int, path: str, line: int | None) -> Source:
 def parse_poetry_lock(data: bytes, path: str, reuse: Reuse | None = None) -> Lockfile:
     """Read a poetry.lock; with `reuse`, the blocks it shares with the other side of a pair stand for the
     packages read there (see `lockrisk.parsers.blocks`)."""
-    text = decode_text(data, path)
+    text = reuse.whole if reuse is not None else decode_text(data, path)  # (`reuse` was cut from `data` decoded)
     refuse_conflicts(text, path)
     if reuse is not None:
         text = reuse.text
