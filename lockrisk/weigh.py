@@ -404,8 +404,13 @@ def fold_families(findings: list[Finding], graph: Graph) -> list[Finding]:
     severity is the strongest among its own and its members' (decision table, rule 5).
     """
     scheme = scheme_for(graph.lockfile.ecosystem)
-    changed = {f.key: f for f in findings if f.change.new is not None and f.change.old is not None
-               and not f.change.projected and f.change.jump.kind != "exposed"}
+    changed: dict[str, Finding] = {}  # per package, the move that stands for it: where a fork gives it several,
+    # the one to the entry the lockfile holds for the package (its newest)
+    for f in findings:
+        if (f.change.new is not None and f.change.old is not None and not f.change.projected
+                and f.change.jump.kind != "exposed"
+                and (f.key not in changed or f.change.new is graph.packages.get(f.key))):
+            changed[f.key] = f
     exact_ops = ("=", "==", "===")
 
     def exact_children(key: str) -> list[str]:

@@ -472,3 +472,34 @@ def test_a_move_whose_old_version_could_not_live_with_an_allowed_upgrade_is_show
     assert any(t.startswith("lib-x 2.1.0 -> 1.2.0: downgrade across a major") for t in texts), texts
     assert ("lib-x 1.2.0 moved with it: their old versions cannot live with what it brought in; reverting or capping "
             "it holds them back too") in texts
+
+
+def test_a_forked_head_carries_its_members_on_the_entry_that_caused_them(cli, tmp_path) -> None:
+    """argc splits by Python into 2.1.2 and 3.0.5; gen-tool 2.4 needed argc < 3, so it went back to 1.9. Its
+    downgrade is weighed inside the 3.0.5 move (the entry the lock holds for argc), once, not on both entries."""
+    def pkg(name: str, version: str, deps: dict[str, str], markers: str = "") -> str:
+        listed = ("\n[package.dependencies]\n" + "".join(f'{k} = "{v}"\n' for k, v in deps.items())) if deps else ""
+        marked = f'markers = "{markers}"\n' if markers else ""
+        return (f'[[package]]\nname = "{name}"\nversion = "{version}"\ndescription = ""\noptional = false\n'
+                f'python-versions = ">=3.7"\ngroups = ["main"]\n{marked}files = []\n{listed}\n')
+
+    meta = '[metadata]\nlock-version = "2.1"\npython-versions = "^3.7"\ncontent-hash = "x"\n'
+    client = pkg("app-client", "1.0.0", {"argc": ">=1", "gen-tool": ">=0.1"})
+    sides = {
+        "before": client + pkg("argc", "2.0.0", {}) + pkg("gen-tool", "2.4.0", {"argc": ">=1,<3"}) + meta,
+        "after": (client + pkg("argc", "2.1.2", {}, "python_version < '3.8'") + pkg("argc", "3.0.5", {}, "python_version >= '3.8'")
+                  + pkg("gen-tool", "1.9.0", {"argc": ">=1"}) + meta),
+    }
+    for side, lock in sides.items():
+        (tmp_path / side).mkdir()
+        (tmp_path / side / "poetry.lock").write_text(lock)
+        (tmp_path / side / "pyproject.toml").write_text('[tool.poetry]\nname = "x"\nversion = "0"\ndescription = ""\n'
+                                                        'authors = []\n\n[tool.poetry.dependencies]\npython = "^3.7"\n'
+                                                        'app-client = "*"\n')
+    report = cli(["diff", tmp_path / "before" / "poetry.lock", tmp_path / "after" / "poetry.lock", "-f", "json",
+                  "--all"]).json()
+    entries = {c["to"]: c for c in report["changes"] if c["name"] == "argc"}
+    assert set(entries) == {"2.1.2", "3.0.5"} and "gen-tool" not in {c["name"] for c in report["changes"]}
+    assert entries["3.0.5"]["family_members"] == ["gen-tool"]
+    assert entries["2.1.2"]["family_members"] == []
+    assert not any(e["text"].startswith("gen-tool") for e in entries["2.1.2"]["evidence"])

@@ -339,7 +339,7 @@ def test_a_deadline_that_rings_mid_run_is_one_line_and_writes_nothing(cli, tmp_p
     big.mkdir()
     old, new = _poetry_pair(big, tuple(f"pkg{i}" for i in range(6000)))
     out = tmp_path / "report.json"
-    proc = subprocess.run([sys.executable, "-m", "lockrisk", "diff", old, new, "--offline", "--deadline", "0.2",
+    proc = subprocess.run([sys.executable, "-m", "lockrisk", "diff", old, new, "--offline", "--deadline", "0.05",
                            "-f", "json", "-o", out], capture_output=True, text=True, timeout=60)
     assert proc.returncode == 2
     assert proc.stderr.startswith("lockrisk: error: ") and "deadline" in proc.stderr
