@@ -412,21 +412,24 @@ def test_of_two_equal_moves_the_one_that_depends_on_the_other_comes_first(cli, t
     assert [name for name, _, _ in order(zeta_needs_alpha=False)] == ["alpha-lib", "zeta-native"]
 
 
+def _poetry_package(name: str, version: str, deps: dict[str, str], markers: str = "") -> str:
+    """One poetry.lock package block with string dependencies (and an environment marker when given)."""
+    listed = ("\n[package.dependencies]\n" + "".join(f'{k} = "{v}"\n' for k, v in deps.items())) if deps else ""
+    marked = f'markers = "{markers}"\n' if markers else ""
+    return (f'[[package]]\nname = "{name}"\nversion = "{version}"\ndescription = ""\noptional = false\n'
+            f'python-versions = ">=3.7"\ngroups = ["main"]\n{marked}files = []\n{listed}\n')
+
+
 def test_two_moves_that_each_caused_the_other_are_both_reported(cli, tmp_path) -> None:
     """a-lib 1.1 requires b-lib >= 2 (so b-lib moved because of a-lib), and a-lib 1.0 needed b-lib < 2, which the
     new w-lib rules out (so a-lib moved because of b-lib): each is the other's cause. One is shown inside the
     other's finding; neither drops out of the report (both once did)."""
-    def pkg(name: str, version: str, deps: dict[str, str]) -> str:
-        listed = ("\n[package.dependencies]\n" + "".join(f'{k} = "{v}"\n' for k, v in deps.items())) if deps else ""
-        return (f'[[package]]\nname = "{name}"\nversion = "{version}"\ndescription = ""\noptional = false\n'
-                f'python-versions = ">=3.9"\ngroups = ["main"]\nfiles = []\n{listed}\n')
-
     meta = '[metadata]\nlock-version = "2.1"\npython-versions = "^3.10"\ncontent-hash = "x"\n'
     sides = {
-        "before": (pkg("a-lib", "1.0.0", {"b-lib": ">=1.0,<2"}) + pkg("app-client", "1.0.0", {"a-lib": ">=1.0"})
-                   + pkg("b-lib", "1.5.0", {}) + meta, ""),
-        "after": (pkg("a-lib", "1.1.0", {"b-lib": ">=2.0"}) + pkg("app-client", "1.0.0", {"a-lib": ">=1.0"})
-                  + pkg("b-lib", "2.0.0", {}) + pkg("w-lib", "1.0.0", {"b-lib": ">=2.0"}) + meta, 'w-lib = "*"\n'),
+        "before": (_poetry_package("a-lib", "1.0.0", {"b-lib": ">=1.0,<2"}) + _poetry_package("app-client", "1.0.0", {"a-lib": ">=1.0"})
+                   + _poetry_package("b-lib", "1.5.0", {}) + meta, ""),
+        "after": (_poetry_package("a-lib", "1.1.0", {"b-lib": ">=2.0"}) + _poetry_package("app-client", "1.0.0", {"a-lib": ">=1.0"})
+                  + _poetry_package("b-lib", "2.0.0", {}) + _poetry_package("w-lib", "1.0.0", {"b-lib": ">=2.0"}) + meta, 'w-lib = "*"\n'),
     }
     for side, (lock, extra) in sides.items():
         (tmp_path / side).mkdir()
@@ -446,17 +449,12 @@ def test_a_move_whose_old_version_could_not_live_with_an_allowed_upgrade_is_show
     """The project widened lib-y to <3 and the resolver took lib-y 2; lib-x 2.1 needed lib-y < 2, so lib-x went back
     to 1.2. Nothing forced either (lib-y 1 is still allowed), but lib-x moved because lib-y did: its downgrade is
     weighed inside lib-y's finding (the OpenHands protobuf 5 shape)."""
-    def pkg(name: str, version: str, deps: dict[str, str]) -> str:
-        listed = ("\n[package.dependencies]\n" + "".join(f'{k} = "{v}"\n' for k, v in deps.items())) if deps else ""
-        return (f'[[package]]\nname = "{name}"\nversion = "{version}"\ndescription = ""\noptional = false\n'
-                f'python-versions = ">=3.9"\ngroups = ["main"]\nfiles = []\n{listed}\n')
-
     meta = '[metadata]\nlock-version = "2.1"\npython-versions = "^3.10"\ncontent-hash = "x"\n'
     sides = {
-        "before": (pkg("app-client", "1.0.0", {"lib-x": ">=1.0"}) + pkg("lib-x", "2.1.0", {"lib-y": ">=1.0,<2"})
-                   + pkg("lib-y", "1.4.0", {}) + meta, ">=1,<2"),
-        "after": (pkg("app-client", "1.0.0", {"lib-x": ">=1.0"}) + pkg("lib-x", "1.2.0", {"lib-y": ">=1.0"})
-                  + pkg("lib-y", "2.0.0", {}) + meta, ">=1,<3"),
+        "before": (_poetry_package("app-client", "1.0.0", {"lib-x": ">=1.0"}) + _poetry_package("lib-x", "2.1.0", {"lib-y": ">=1.0,<2"})
+                   + _poetry_package("lib-y", "1.4.0", {}) + meta, ">=1,<2"),
+        "after": (_poetry_package("app-client", "1.0.0", {"lib-x": ">=1.0"}) + _poetry_package("lib-x", "1.2.0", {"lib-y": ">=1.0"})
+                  + _poetry_package("lib-y", "2.0.0", {}) + meta, ">=1,<3"),
     }
     for side, (lock, wanted) in sides.items():
         (tmp_path / side).mkdir()
@@ -477,18 +475,12 @@ def test_a_move_whose_old_version_could_not_live_with_an_allowed_upgrade_is_show
 def test_a_forked_head_carries_its_members_on_the_entry_that_caused_them(cli, tmp_path) -> None:
     """argc splits by Python into 2.1.2 and 3.0.5; gen-tool 2.4 needed argc < 3, so it went back to 1.9. Its
     downgrade is weighed inside the 3.0.5 move (the entry the lock holds for argc), once, not on both entries."""
-    def pkg(name: str, version: str, deps: dict[str, str], markers: str = "") -> str:
-        listed = ("\n[package.dependencies]\n" + "".join(f'{k} = "{v}"\n' for k, v in deps.items())) if deps else ""
-        marked = f'markers = "{markers}"\n' if markers else ""
-        return (f'[[package]]\nname = "{name}"\nversion = "{version}"\ndescription = ""\noptional = false\n'
-                f'python-versions = ">=3.7"\ngroups = ["main"]\n{marked}files = []\n{listed}\n')
-
     meta = '[metadata]\nlock-version = "2.1"\npython-versions = "^3.7"\ncontent-hash = "x"\n'
-    client = pkg("app-client", "1.0.0", {"argc": ">=1", "gen-tool": ">=0.1"})
+    client = _poetry_package("app-client", "1.0.0", {"argc": ">=1", "gen-tool": ">=0.1"})
     sides = {
-        "before": client + pkg("argc", "2.0.0", {}) + pkg("gen-tool", "2.4.0", {"argc": ">=1,<3"}) + meta,
-        "after": (client + pkg("argc", "2.1.2", {}, "python_version < '3.8'") + pkg("argc", "3.0.5", {}, "python_version >= '3.8'")
-                  + pkg("gen-tool", "1.9.0", {"argc": ">=1"}) + meta),
+        "before": client + _poetry_package("argc", "2.0.0", {}) + _poetry_package("gen-tool", "2.4.0", {"argc": ">=1,<3"}) + meta,
+        "after": (client + _poetry_package("argc", "2.1.2", {}, "python_version < '3.8'") + _poetry_package("argc", "3.0.5", {}, "python_version >= '3.8'")
+                  + _poetry_package("gen-tool", "1.9.0", {"argc": ">=1"}) + meta),
     }
     for side, lock in sides.items():
         (tmp_path / side).mkdir()
