@@ -89,27 +89,26 @@ def parse_lockfile(data: bytes, path: str, read_sibling: ReadSibling | None = No
 
 
 def _sharing(parse: Callable, kind: str, data: bytes, path: str, beside: tuple[Lockfile, bytes] | None,
-             read_block: Callable | None = None) -> Lockfile:
+             read_block: Callable) -> Lockfile:
     """`parse(data, path)`, with the TOML reader reading only the package blocks whose packages are not known
     already: the blocks the other side of the pair holds byte for byte (most of a large update is text both
     sides share), and those `read_block` reads on its own. Whenever that cannot be done exactly, the text is
     read whole, and its verdict (a precise error included) is the one given."""
-    if (beside is not None and beside[0].kind == kind) or read_block is not None:
-        from lockrisk.errors import LockriskError
-        from lockrisk.parsers.blocks import NotShared, reuse_from
-        from lockrisk.parsers.common import decode_text
+    from lockrisk.errors import LockriskError
+    from lockrisk.parsers.blocks import NotShared, reuse_from
+    from lockrisk.parsers.common import decode_text
 
-        try:
-            if beside is not None and beside[0].kind == kind:
-                reuse = reuse_from(decode_text(data, path), beside[0], decode_text(beside[1], path), read_block)
-            else:
-                reuse = reuse_from(decode_text(data, path), read_block=read_block)
-            if reuse is not None:
-                return parse(data, path, reuse)
-        except (LockriskError, NotShared):
-            pass
+    try:
+        text = decode_text(data, path)
+        if beside is not None and beside[0].kind == kind:
+            reuse = reuse_from(text, beside[0], decode_text(beside[1], path), read_block)
+        else:
+            reuse = reuse_from(text, read_block=read_block)
+        if reuse is not None:
+            return parse(data, path, reuse)
+    except (LockriskError, NotShared):
+        pass
     return parse(data, path)
-
 
 
 def manifest_name(lockfile: Lockfile) -> str:

@@ -46,6 +46,14 @@ def without_artifact_lists(text: str) -> str:
     return read_artifact_lists(text)[0]
 
 
+def wheel_tags(lines: str) -> set[str]:
+    """The platform tags of the wheels named on the lines of `lines` (a `files`/`wheels` list or its items)."""
+    tags: set[str] = set()
+    for item in lines.split("\n"):
+        tags.update(_wheel_platforms(item))
+    return tags
+
+
 def _wheel_platforms(item: str) -> list[str]:
     """Platform tags of the wheel a `files`/`wheels` item names: name-version-python-abi-PLATFORM.whl."""
     end = item.find(".whl")
@@ -110,9 +118,7 @@ def read_artifact_lists(text: str) -> tuple[str, dict[int, frozenset[str]]]:
         if header != header_at:
             line += text.count("\n", counted, header)
             counted = header_at = header
-        tags = wheels.setdefault(line, set())
-        for item in m.group().split("\n")[1:-1]:
-            tags.update(_wheel_platforms(item))
+        wheels.setdefault(line, set()).update(wheel_tags(m.group()))  # (its first and last lines name no wheel)
     for offset in metadata_files:
         next_bracket = text.find("\n[", offset)
         end = next_bracket + 1 if next_bracket >= 0 else len(text)

@@ -19,16 +19,16 @@ from __future__ import annotations
 import re
 from typing import Any
 
-_CHARS = r'[^"\\\x00-\x08\x0a-\x1f\x7f]'  # what a basic string may hold without escapes
+BASIC_CHAR = r'[^"\\\x00-\x08\x0a-\x1f\x7f]'  # what a basic string may hold without escapes
 # { name = "idna", marker = "sys_platform == 'win32'" }: an inline table of strings on one line
-_FLAT_BODY = (rf'\{{[ \t]*(?:[A-Za-z0-9_-]+[ \t]*=[ \t]*"{_CHARS}*"[ \t]*,[ \t]*)*'
-              rf'[A-Za-z0-9_-]+[ \t]*=[ \t]*"{_CHARS}*"[ \t]*\}}')
+_FLAT_BODY = (rf'\{{[ \t]*(?:[A-Za-z0-9_-]+[ \t]*=[ \t]*"{BASIC_CHAR}*"[ \t]*,[ \t]*)*'
+              rf'[A-Za-z0-9_-]+[ \t]*=[ \t]*"{BASIC_CHAR}*"[ \t]*\}}')
 # fullmatch: the most common lines, `name = "rich"`, `optional = false`, `groups = ["main"]`, `dependencies = [`
 # (its elements follow, one or more a line), `source = { registry = "..." }`
-_SIMPLE_PAIR = re.compile(rf'([A-Za-z0-9_-]+) = (?:"({_CHARS}*)"|(true|false)|\["({_CHARS}*)"\]|(\[)|({_FLAT_BODY}))')
-_KEY = re.compile(rf'[ \t]*(?:([A-Za-z0-9_-]+)|"({_CHARS}*)")[ \t]*')
-_STRING = re.compile(rf'"({_CHARS}*)"')
-_ESCAPED = re.compile(rf'"((?:{_CHARS}|\\(?:[btnfr"\\]|u[0-9A-Fa-f]{{4}}|U[0-9A-Fa-f]{{8}}))*)"')
+_SIMPLE_PAIR = re.compile(rf'([A-Za-z0-9_-]+) = (?:"({BASIC_CHAR}*)"|(true|false)|\["({BASIC_CHAR}*)"\]|(\[)|({_FLAT_BODY}))')
+_KEY = re.compile(rf'[ \t]*(?:([A-Za-z0-9_-]+)|"({BASIC_CHAR}*)")[ \t]*')
+_STRING = re.compile(rf'"({BASIC_CHAR}*)"')
+_ESCAPED = re.compile(rf'"((?:{BASIC_CHAR}|\\(?:[btnfr"\\]|u[0-9A-Fa-f]{{4}}|U[0-9A-Fa-f]{{8}}))*)"')
 _ESCAPE = re.compile(r'\\(?:([btnfr"\\])|u([0-9A-Fa-f]{4})|U([0-9A-Fa-f]{8}))')
 _LITERAL = re.compile(r"'([^'\x00-\x08\x0a-\x1f\x7f]*)'")
 _WORD = re.compile(r"[+-]?[0-9]+|true|false")  # an integer or a boolean; what follows must be a delimiter
@@ -37,7 +37,7 @@ _SPACE = re.compile(r"[ \t]*")
 _REST = re.compile(r"[ \t]*(?:#[^\x00-\x08\x0a-\x1f\x7f]*)?")  # fullmatch: what may end a line
 _FLAT_TABLE = re.compile(_FLAT_BODY)
 _FLAT_ITEM = re.compile(rf"[ \t]*({_FLAT_TABLE.pattern})[ \t]*(,?)[ \t]*")  # fullmatch: a long array's line
-_FLAT_PAIR = re.compile(rf'([A-Za-z0-9_-]+)[ \t]*=[ \t]*"({_CHARS}*)"')
+_FLAT_PAIR = re.compile(rf'([A-Za-z0-9_-]+)[ \t]*=[ \t]*"({BASIC_CHAR}*)"')
 _HEADER = re.compile(r"[ \t]*(\[\[?)(.*?)(\]\]?)")
 _ESCAPES = {"b": "\b", "t": "\t", "n": "\n", "f": "\f", "r": "\r", '"': '"', "\\": "\\"}
 _DELIMITERS = frozenset(" \t,]}#")

@@ -6,6 +6,7 @@ packages the project asked for: those come from pyproject.toml (see manifests).
 
 from __future__ import annotations
 
+import functools
 import re
 from typing import Any, Callable
 
@@ -13,8 +14,9 @@ from lockrisk.errors import ParseError
 from lockrisk.model import Lockfile, Package, Requirement, Source
 from lockrisk.names import pypi_key
 from lockrisk.parsers.blocks import Reuse, merged
-from lockrisk.parsers.common import (_wheel_platforms, decode_text, header_lines, read_artifact_lists,
-                                     refuse_conflicts, split_forks)
+from lockrisk.parsers.common import (decode_text, header_lines, read_artifact_lists, refuse_conflicts, split_forks,
+                                     wheel_tags)
+from lockrisk.parsers.locktoml import BASIC_CHAR
 from lockrisk.tomlload import loads
 
 KNOWN_LOCK_VERSIONS = ("1.0", "1.1", "2.0", "2.1")
@@ -112,7 +114,6 @@ def parse_poetry_lock(data: bytes, path: str, reuse: Reuse | None = None) -> Loc
     entries: dict[str, list[Package]] = {}
     same: dict[tuple[str, str], list[Requirement]] = {}  # `name = "constraint"`: most are written many times
     shared_groups: dict[tuple, tuple[str, ...]] = {}  # ["main"], ["dev"]: one tuple each
-    pythons: dict[str, str | None] = {}  # python-versions as written -> as kept
     for index, raw in enumerate(raw_packages):
         at = line = headers[index] if index < len(headers) else None
         if reuse is not None:
@@ -157,8 +158,7 @@ def parse_poetry_lock(data: bytes, path: str, reuse: Reuse | None = None) -> Loc
             groups=_groups(groups, shared_groups),
             markers=markers,
             fork=markers,  # a marker split: each entry is for the environments its markers name
-            requires_python=pythons[python] if python in pythons else pythons.setdefault(python, _python(python))
-            if isinstance(python, str) else None,
+            requires_python=_python_text(python) if isinstance(python, str) else None,
             wheels=wheels.get(at) if at else None,
             line=line,
         )
@@ -189,6 +189,11 @@ def _groups(groups: list, shared: dict[tuple, tuple[str, ...]]) -> tuple[str, ..
     return tuple(str(g) for g in groups)
 
 
+@functools.lru_cache(maxsize=1024)  # a lock writes a few distinct python-versions, each on many packages
+def _python_text(raw: str) -> str | None:
+    return _python(raw)
+
+
 def _python(raw: Any) -> str | None:
     """A Python constraint as recorded, or None when it says 'any'."""
     if not isinstance(raw, str) or raw.strip() in ("", "*"):
@@ -210,9 +215,7 @@ def _package_markers(raw: Any, groups: list) -> str | None:
     return values[0] if len(values) == 1 else " or ".join(f"({v})" for v in values)
 
 
-
-
-_TEXT = r'[^"\\\x00-\x08\x0a-\x1f\x7f]*'  # a basic string's content with no escape: the value as written
+_TEXT = rf"{BASIC_CHAR}*"  # a basic string's content with no escape: the value as written
 _BARE_KEY = r"[A-Za-z0-9_-]+"
 # A package block exactly as Poetry writes it when nothing in it needs an escape or an inline table. Reading a
 # block this shape takes one match; any other block goes to the TOML reader.
@@ -241,7 +244,6 @@ def block_reader() -> Callable[[str, int], Package | None]:
     every poetry.lock in the corpus and in fixtures."""
     same: dict[tuple[str, str], Requirement] = {}
     groups_seen: dict[str, tuple[str, ...]] = {}  # `"main", "dev"` as written -> its tuple
-    pythons: dict[str, str | None] = {}
     tag_sets: dict[frozenset[str], frozenset[str]] = {}
 
     def read(block: str, line: int) -> Package | None:
@@ -267,10 +269,7 @@ def block_reader() -> Callable[[str, int], Package | None]:
         written = groups_seen.get(groups or "")
         if written is None:
             written = groups_seen[groups or ""] = tuple(_STRINGS.findall(groups)) if groups else ()
-        tags: set[str] = set()
-        for item in files.split("\n")[:-1]:
-            tags.update(_wheel_platforms(item))
-        frozen = frozenset(tags)
+        frozen = frozenset(wheel_tags(files))
         shown = _package_markers(markers, list(written)) if markers is not None else None
         return Package(
             name=name,
@@ -280,7 +279,7 @@ def block_reader() -> Callable[[str, int], Package | None]:
             groups=written,
             markers=shown,
             fork=shown,
-            requires_python=pythons[python] if python in pythons else pythons.setdefault(python, _python(python)),
+            requires_python=_python_text(python),
             wheels=tag_sets.setdefault(frozen, frozen),
             line=line,
         )

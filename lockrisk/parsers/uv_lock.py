@@ -16,8 +16,9 @@ from lockrisk.errors import ParseError
 from lockrisk.model import Lockfile, Package, Requirement, Source
 from lockrisk.names import pypi_key
 from lockrisk.parsers.blocks import NotShared, Reuse, merged
-from lockrisk.parsers.common import (_wheel_platforms, decode_text, header_lines, read_artifact_lists,
-                                     refuse_conflicts, split_forks)
+from lockrisk.parsers.common import (decode_text, header_lines, read_artifact_lists, refuse_conflicts, split_forks,
+                                     wheel_tags)
+from lockrisk.parsers.locktoml import BASIC_CHAR
 from lockrisk.tomlload import loads
 
 _PACKAGE_HEADER = re.compile(r"^\[\[(package|distribution)\]\]\s*$", re.M)
@@ -172,7 +173,7 @@ def _fork_markers(raw: Any) -> str | None:
     return " or ".join(f"({m})" for m in markers) or None
 
 
-_TEXT = r'[^"\\\x00-\x08\x0a-\x1f\x7f]*'  # a basic string's content with no escape: the value as written
+_TEXT = rf"{BASIC_CHAR}*"  # a basic string's content with no escape: the value as written
 # A registry package block exactly as uv writes it when it has no forks, extras or escapes: one match reads it;
 # any other block goes to the TOML reader.
 _BLOCK = re.compile(
@@ -215,10 +216,7 @@ def block_reader() -> Callable[[str, int], Package | None]:
             source = registries[registry] = Source(kind="registry", url=registry)
         tags: frozenset[str] | None = None
         if wheels is not None:
-            found_tags: set[str] = set()
-            for item in wheels.split("\n")[:-1]:
-                found_tags.update(_wheel_platforms(item))
-            frozen = frozenset(found_tags)
+            frozen = frozenset(wheel_tags(wheels))
             tags = tag_sets.setdefault(frozen, frozen)
         return Package(name=name, key=pypi_key(name), version=version, source=source, requires=tuple(requires),
                        wheels=tags, line=line)

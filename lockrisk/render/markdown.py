@@ -6,6 +6,7 @@ Every string from a lockfile passes through escape.markdown / escape.markdown_co
 from __future__ import annotations
 
 from lockrisk.analyse import Finding
+from lockrisk.evidence import name_list
 from lockrisk.render import describe
 from lockrisk.render.escape import markdown as md
 from lockrisk.render.escape import html
@@ -88,9 +89,8 @@ def finding_details(f: Finding) -> list[str]:
         out.append("Chains: " + "; ".join(f"<code>{code(describe.chain(p))}</code>" for p in f.paths[:6]))
         out.append("")
     if f.family_members:
-        shown = ", ".join(f"<code>{code(m)}</code>" for m in f.family_members[:describe.FAMILY_SHOWN])
-        more = len(f.family_members) - describe.FAMILY_SHOWN
-        out.append("Moved with it (pinned exactly, or forced by its move): " + shown + (f" and {more} more" if more > 0 else ""))
+        out.append("Moved with it (pinned exactly, or forced by its move): "
+                   + name_list([f"<code>{code(m)}</code>" for m in f.family_members], describe.FAMILY_SHOWN))
         out.append("")
     if f.assessment is not None:
         out += [f"- {md(r.text)}" for r in f.assessment.reasons]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from lockrisk.evidence import name_list
 from lockrisk.render import describe
 from lockrisk.render.escape import plain
 from lockrisk.report import Report
@@ -24,9 +25,8 @@ def render_text(report: Report, *, show_all: bool = False) -> str:
         out.append(f"{prefix}{plain(f.name)} {plain(describe.versions(f))}  {describe.jump(f)}, {describe.origin(f)}"
                    + (", floor-only" if f.floor_only else ""))
         if f.family_members:
-            more = len(f.family_members) - describe.FAMILY_SHOWN
             out.append(f"  family of {len(f.family_members)}: "
-                       f"{plain(', '.join(f.family_members[:describe.FAMILY_SHOWN]))}{f' and {more} more' if more > 0 else ''}")
+                       f"{plain(name_list(list(f.family_members), describe.FAMILY_SHOWN))}")
         if describe.markers_line(f):
             out.append(f"  installed only when {plain(f.markers)}")
         for d in f.dependents:
