@@ -121,14 +121,21 @@ def support_evidence(f: Finding, graph: Graph, manifest: str) -> list[Evidence]:
         lifted = f"the {manifest} lifted its ceiling ({own} now) without naming {line}; "
         forced = any(not s.startswith(manifest) for s in f.forced_by)
     never: list[str] = []
+    declaring: list[str] = []
     for d in f.dependents:
         if d.requirement.startswith("("):  # not recorded
             continue
-        if declares_support(ecosystem, "" if d.requirement == scheme.any_version else d.requirement, new) is False:
+        says = declares_support(ecosystem, "" if d.requirement == scheme.any_version else d.requirement, new)
+        if says is False:
             never.append(f"{d.name} {d.requirement}")
+        elif says:
+            declaring.append(d.name)
     for r in f.direct_requirements:
-        if declares_support(ecosystem, r.constraint, new) is False:
+        says = declares_support(ecosystem, r.constraint, new)
+        if says is False:
             never.append(f"the {manifest} ({r.constraint or 'no version'})")
+        elif says:
+            declaring.append(f"the {manifest}")
     if forced:
         requiring = [s.split(" requires ")[0] for s in f.forced_by
                      if not s.startswith(("holding ", manifest)) and " requires " in s]
@@ -145,8 +152,12 @@ def support_evidence(f: Finding, graph: Graph, manifest: str) -> list[Evidence]:
                                     f"so whether they support {line} cannot be told offline")]
     if never:
         level: Level = "high"
-        text = (f"undeclared: {lifted}nothing declared support for {change.name} {line}; only floors below it: "
-                f"{name_list(never)}")
+        if declaring:  # some do: the ones that never did are still running on a line they never knew
+            text = (f"undeclared: {lifted}{name_list(never)} never declared support for {change.name} {line} (only a "
+                    f"floor below it), though {name_list(declaring)} did")
+        else:
+            text = (f"undeclared: {lifted}nothing declared support for {change.name} {line}; only floors below it: "
+                    f"{name_list(never)}")
         if ecosystem == "rubygems" and change.key in standard_gems() and release_line(scheme.parse(new))[0] == 0:
             return out + [Evidence(kind="standard-gem", source="lockrisk catalogue (ruby_stdlib.toml)", level="info",
                                    text=f"{change.name} ships with Ruby and moves along its 0.x line with it: routine "

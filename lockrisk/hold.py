@@ -117,9 +117,35 @@ def check_hold(key: str, old: Package, new_graph: Graph, old_graph: Graph, manif
             causes.append(_first_step(key, held_key, via))
     also = tuple(f"{p.name} {p.version}" for k, p in held.items() if k != key)
     if not causes:  # it could stay, but only by holding back moves its old version cannot live with
-        causes = [k for k, (parent, _) in via.items() if parent == key]
+        causes = _crowding(key, via, held, new_graph, scheme)
     return HoldCheck(possible=not blockers and not chains, blockers=tuple(blockers), chains=tuple(chains),
                      also_held=also, causes=tuple(dict.fromkeys(causes)))
+
+
+def _crowding(root: str, via: dict[str, tuple[str, Requirement]], held: dict[str, Package], new_graph: Graph,
+              scheme: Scheme) -> list[str]:
+    """The moves holding `root` back would undo, nearest first. A move the root's own new version forced is its
+    consequence, not its cause, so the walk looks past it: an OTLP exporter 1.11.1 pins opentelemetry-proto 1.11.1
+    exactly, and holding the exporter at 1.27.0 needs opentelemetry-proto 1.27.0, which needs protobuf < 5: protobuf
+    crowded it out, not the proto package that moved with it."""
+    below: dict[str, list[str]] = {}
+    for k, (parent, _) in via.items():
+        below.setdefault(parent, []).append(k)
+    out: list[str] = []
+    level, steps = [root], 0
+    while level and steps < MAX_HELD:
+        deeper: list[str] = []
+        for parent in level:
+            now = new_graph.packages.get(parent)
+            needs = {r.key: r for r in now.requires if _counts(r)} if now is not None else {}
+            for k in below.get(parent, ()):
+                req = needs.get(k)
+                if req is not None and _admits(scheme, req.constraint, held[k].version) is False:
+                    deeper.append(k)  # its new version pins this one's move: look at what holding it needs
+                else:
+                    out.append(k)
+        level, steps = deeper, steps + 1
+    return out
 
 
 def _first_step(root: str, target: str, via: dict[str, tuple[str, Requirement]]) -> str:

@@ -29,7 +29,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, replace
 
-from lockrisk.analyse import Finding, manifest_label
+from lockrisk.analyse import Dependent, Finding, manifest_label
 from lockrisk.catalogue.load import Breakage, breakages, tiers
 from lockrisk.evidence import (LEVELS, Evidence, name_list, new_dependency_evidence, platform_evidence, ruby_evidence,
                                runtime_evidence, support_evidence)
@@ -557,28 +557,42 @@ def _with_members(head: Finding, members: list[Finding], lockstep: set[str], gra
         known = known or m.assessment.known_breakage
     pinned = [m.name for m in members if m.key in lockstep]
     forced = [m for m in members if m.key not in lockstep]
-    required = [f"{m.name} {m.change.new.version}" for m in forced if _required_along(m, graph)]  # type: ignore[union-attr]
-    crowded = [f"{m.name} {m.change.new.version}" for m in forced if not _required_along(m, graph)]  # type: ignore[union-attr]
+    required: dict[str, list[str]] = {}  # who requires them ("" for the head itself) -> members
+    crowded: list[str] = []
+    for m in forced:
+        moved = f"{m.name} {m.change.new.version}"  # type: ignore[union-attr]
+        by = _required_by(m, graph)
+        if by is None:
+            crowded.append(moved)
+        else:
+            required.setdefault("" if by.name == head.name or _dep_key(graph, by.name) == head.key
+                                else f"{by.name} {by.version}", []).append(moved)
     if pinned:
         evidence.append(Evidence(kind="family", source=lock, level="context",
                                  text=f"moved in lockstep with {len(pinned)} packages it pins exactly: "
                                       f"{name_list(pinned, 6)}"))
-    if required:
+    for by, names in sorted(required.items(), key=lambda item: item[0] != ""):
+        text = (f"its new version requires {name_list(names, 6)}, which moved with it" if not by
+                else f"{name_list(names, 6)} moved with it through {by}, which requires "
+                + ("them" if len(names) > 1 else "it"))
         evidence.append(Evidence(kind="family", source=lock, level="context",
-                                 text=f"its new version requires {name_list(required, 6)}, which moved with it: "
-                                      "reverting or capping it holds them back too"))
+                                 text=text + ": reverting or capping it holds " + ("them" if len(names) > 1 else "it")
+                                 + " back too"))
     if crowded:
         evidence.append(Evidence(kind="family", source=lock, level="context",
-                                 text=f"{name_list(crowded, 6)} moved with it: their old versions cannot live with "
-                                      "what it brought in; reverting or capping it holds them back too"))
+                                 text=f"{name_list(crowded, 6)} moved with it: "
+                                      + ("their old versions cannot" if len(crowded) > 1 else "its old version cannot")
+                                      + " live with what it brought in; reverting or capping it holds "
+                                      + ("them" if len(crowded) > 1 else "it") + " back too"))
     evidence.sort(key=lambda e: _evidence_rank(e, a.tier))
     assessment = replace(a, severity=severity, score=score, evidence=tuple(evidence), known_breakage=known)
     return replace(head, family=head.name, family_members=tuple(m.name for m in members), assessment=assessment)
 
 
-def _required_along(m: Finding, graph: Graph) -> bool:
-    """A forced member some changed dependent's new requirement moved (rather than its own old version's needs)."""
-    return any(d.admits_old is False for d in m.dependents)
+def _required_by(m: Finding, graph: Graph) -> Dependent | None:
+    """The changed dependent whose new requirement moved a forced member, or None when its own old version's needs
+    moved it (it could not live with what the head brought in)."""
+    return next((d for d in m.dependents if d.admits_old is False), None)
 
 
 def weigh_findings(findings: list[Finding], graph: Graph, settings=None, old_graph: Graph | None = None) -> list[Finding]:

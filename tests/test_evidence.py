@@ -291,8 +291,12 @@ def test_moves_a_direct_upgrade_forced_are_weighed_inside_its_finding(cli, tmp_p
     # acme-core 2 is declared by acme-native 2.0.1 but never by acme-report (>= 1.0): that line names it
     assert any(e["text"].startswith("acme-core 1.9.0 -> 2.1.0: ") and "acme-report >= 1.0" in e["text"]
                for e in weighing)
-    assert any(e["kind"] == "family" and e["text"].startswith("its new version requires acme-core 2.1.0, acme-native 2.0.1")
-               for e in client["evidence"])
+    family = [e["text"] for e in client["evidence"] if e["kind"] == "family"]
+    # each member is named with the move whose new version requires it: acme-client's own, or acme-native's
+    assert "its new version requires acme-native 2.0.1, which moved with it: reverting or capping it holds it back too" \
+        in family, family
+    assert ("acme-core 2.1.0 moved with it through acme-native 2.0.1, which requires it: reverting or capping it holds "
+            "it back too") in family
     text = cli(["diff", before, after]).out
     assert "[high] acme-client 1.2.0 -> 2.0.0" in text and "family of 2: acme-core, acme-native" in text
 
@@ -468,8 +472,8 @@ def test_a_move_whose_old_version_could_not_live_with_an_allowed_upgrade_is_show
     assert y["family_members"] == ["lib-x"] and y["severity"] == "medium"  # the downgrade weighs on it
     texts = [e["text"] for e in y["evidence"]]
     assert any(t.startswith("lib-x 2.1.0 -> 1.2.0: downgrade across a major") for t in texts), texts
-    assert ("lib-x 1.2.0 moved with it: their old versions cannot live with what it brought in; reverting or capping "
-            "it holds them back too") in texts
+    assert ("lib-x 1.2.0 moved with it: its old version cannot live with what it brought in; reverting or capping "
+            "it holds it back too") in texts
 
 
 def test_a_forked_head_carries_its_members_on_the_entry_that_caused_them(cli, tmp_path) -> None:
@@ -495,3 +499,36 @@ def test_a_forked_head_carries_its_members_on_the_entry_that_caused_them(cli, tm
     assert entries["3.0.5"]["family_members"] == ["gen-tool"]
     assert entries["2.1.2"]["family_members"] == []
     assert not any(e["text"].startswith("gen-tool") for e in entries["2.1.2"]["evidence"])
+
+
+def test_a_package_crowded_out_through_a_package_it_pins_is_shown_with_the_move_that_crowded_both(cli, tmp_path) -> None:
+    """The OpenHands protobuf 5 shape in full: otlp-exporter 1.11 pins otlp-proto 1.11 exactly, and holding the
+    exporter at 1.27 needs otlp-proto 1.27, which needs protobuf < 5. The proto package moved because the exporter
+    did, and the exporter because protobuf did: both, and the backoff downgrade the old exporter brought, are
+    weighed inside protobuf's finding, each context line naming the move whose new version requires it."""
+    meta = '[metadata]\nlock-version = "2.1"\npython-versions = "^3.10"\ncontent-hash = "x"\n'
+    store = _poetry_package("vector-store", "0.5.0", {"otlp-exporter": ">=1.2.0"})
+    sides = {
+        "before": (_poetry_package("backoff", "2.2.1", {}) + _poetry_package("otlp-exporter", "1.27.0", {"backoff": ">=1.10,<3", "otlp-proto": "1.27.0"})
+                   + _poetry_package("otlp-proto", "1.27.0", {"protobuf": ">=3.19,<5"}) + _poetry_package("protobuf", "4.25.5", {}) + store + meta),
+        "after": (_poetry_package("backoff", "1.11.1", {}) + _poetry_package("otlp-exporter", "1.11.1", {"backoff": ">=1.10,<2", "otlp-proto": "1.11.1"})
+                  + _poetry_package("otlp-proto", "1.11.1", {"protobuf": ">=3.13"}) + _poetry_package("protobuf", "5.28.2", {}) + store + meta),
+    }
+    for side, lock in sides.items():
+        (tmp_path / side).mkdir()
+        (tmp_path / side / "poetry.lock").write_text(lock)
+        wanted = "^4.21.6" if side == "before" else ">=4.21.6,<6.0.0"  # the project widened its range to let 5 in
+        (tmp_path / side / "pyproject.toml").write_text('[tool.poetry]\nname = "x"\nversion = "0"\ndescription = ""\n'
+                                                        'authors = []\n\n[tool.poetry.dependencies]\npython = "^3.10"\n'
+                                                        f'vector-store = "*"\nprotobuf = "{wanted}"\n')
+    report = cli(["diff", tmp_path / "before" / "poetry.lock", tmp_path / "after" / "poetry.lock", "-f", "json",
+                  "--all"]).json()
+    assert [c["name"] for c in report["changes"]] == ["protobuf"]
+    protobuf = report["changes"][0]
+    assert protobuf["family_members"] == ["backoff", "otlp-exporter", "otlp-proto"]
+    assert protobuf["severity"] == "medium"  # the backoff downgrade; on its own the upgrade the project allows is low
+    texts = [e["text"] for e in protobuf["evidence"]]
+    assert ("backoff 1.11.1, otlp-proto 1.11.1 moved with it through otlp-exporter 1.11.1, which requires them: "
+            "reverting or capping it holds them back too") in texts, texts
+    assert ("otlp-exporter 1.11.1 moved with it: its old version cannot live with what it brought in; reverting or "
+            "capping it holds it back too") in texts

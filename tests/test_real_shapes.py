@@ -134,8 +134,8 @@ def test_rack3_moves_are_forced_with_the_chain_named_and_no_pin(cli, tmp_path: P
     rack = by["rack"]
     assert rack["family_members"] == ["rack-session"] and rack["severity"] == "low"  # the upgrade the project asked for
     texts = [e["text"] for e in rack["evidence"]]
-    assert "rack-session 2.0.0 moved with it: their old versions cannot live with what it brought in; reverting or " \
-           "capping it holds them back too" in texts
+    assert "rack-session 2.0.0 moved with it: its old version cannot live with what it brought in; reverting or " \
+           "capping it holds it back too" in texts
     assert any(t.startswith("rack-session 1.0.2 -> 2.0.0: declared: its old version could not stay") for t in texts)
     sinatra = by["sinatra"]
     assert (sinatra["from"], sinatra["to"], sinatra["direction"], sinatra["forced"]) == ("3.0.5", "1.0", "down", True)
