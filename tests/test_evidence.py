@@ -532,3 +532,20 @@ def test_a_package_crowded_out_through_a_package_it_pins_is_shown_with_the_move_
             "reverting or capping it holds them back too") in texts, texts
     assert ("otlp-exporter 1.11.1 moved with it: its old version cannot live with what it brought in; reverting or "
             "capping it holds it back too") in texts
+
+
+def test_a_float_one_dependent_declared_and_another_never_did_names_both(cli, tmp_path) -> None:
+    """pool-lib 3 is admitted by job-runner's `< 4` (declared) and by web-kit's `>= 2.2` (a floor below 3.x): still
+    undeclared for web-kit, and the line says who did declare it rather than claiming nobody did."""
+    before = tmp_path / "before" / "Gemfile.lock"
+    after = tmp_path / "after" / "Gemfile.lock"
+    deps = {"job-runner": [("pool-lib", ">= 2.0, < 4")], "web-kit": [("pool-lib", ">= 2.2")]}
+    for path, pool in ((before, "2.5.5"), (after, "3.0.2")):
+        path.parent.mkdir()
+        path.write_text(_lock({"job-runner": "1.0.0", "web-kit": "7.0.0", "pool-lib": pool}, deps, ["job-runner", "web-kit"]))
+        (path.parent / "Gemfile").write_text('source "https://rubygems.example"\n\ngem "job-runner"\ngem "web-kit"\n')
+    pool = _diff_paths(cli, before, after)["pool-lib"]
+    assert pool["severity"] == "high"
+    undeclared = [e["text"] for e in pool["evidence"] if e["kind"] == "undeclared"]
+    assert undeclared == ["undeclared: web-kit >= 2.2 never declared support for pool-lib 3.x (only a floor below it), "
+                          "though job-runner did"]
