@@ -153,8 +153,8 @@ def support_evidence(f: Finding, graph: Graph, manifest: str) -> list[Evidence]:
     if never:
         level: Level = "high"
         if declaring:  # some do: the ones that never did are still running on a line they never knew
-            text = (f"undeclared: {lifted}{name_list(never)} never declared support for {change.name} {line} (only a "
-                    f"floor below it), though {name_list(declaring)} did")
+            text = (f"undeclared: {lifted}{name_list(never)} never declared support for {change.name} {line}, though "
+                    f"{name_list(declaring)} did")
         else:
             text = (f"undeclared: {lifted}nothing declared support for {change.name} {line}; only floors below it: "
                     f"{name_list(never)}")

@@ -105,7 +105,7 @@ def check_hold(key: str, old: Package, new_graph: Graph, old_graph: Graph, manif
                 conflicts.append(f"the {manifest} asks for {package.name} {_show(scheme, req.constraint)}")
         for edge in _excluding(new_graph, scheme, held_key, package.version):
             parent = edge.parent
-            if parent.key not in held:
+            if parent.key not in held and not _brought_by(parent.key, held, new_graph, old_graph):
                 conflicts.append(f"{parent.name} {parent.version} requires {package.name} "
                                  f"{_show(scheme, edge.requirement.constraint)}")
         if not conflicts:
@@ -120,6 +120,28 @@ def check_hold(key: str, old: Package, new_graph: Graph, old_graph: Graph, manif
         causes = _crowding(key, via, held, new_graph, scheme)
     return HoldCheck(possible=not blockers and not chains, blockers=tuple(blockers), chains=tuple(chains),
                      also_held=also, causes=tuple(dict.fromkeys(causes)))
+
+
+def _brought_by(key: str, held: dict[str, Package], new_graph: Graph, old_graph: Graph) -> bool:
+    """Whether `key` is new to the lockfile and only the new versions of held packages (or packages they alone
+    brought) require it: holding them back drops it, so it cannot be what keeps them from staying. jekyll 4 brings
+    kramdown-parser-gfm, which requires kramdown ~> 2.0; that does not stop jekyll 3.8 from staying."""
+    seen: set[str] = set()
+    work = [key]
+    while work:
+        k = work.pop()
+        if k in seen:
+            continue
+        seen.add(k)
+        if k in held:
+            continue
+        if k in old_graph.packages or k in new_graph.direct or len(seen) > MAX_HELD:
+            return False
+        edges = new_graph.dependents(k)
+        if not edges:
+            return False
+        work.extend(edge.parent.key for edge in edges)
+    return True
 
 
 def _crowding(root: str, via: dict[str, tuple[str, Requirement]], held: dict[str, Package], new_graph: Graph,

@@ -547,5 +547,25 @@ def test_a_float_one_dependent_declared_and_another_never_did_names_both(cli, tm
     pool = _diff_paths(cli, before, after)["pool-lib"]
     assert pool["severity"] == "high"
     undeclared = [e["text"] for e in pool["evidence"] if e["kind"] == "undeclared"]
-    assert undeclared == ["undeclared: web-kit >= 2.2 never declared support for pool-lib 3.x (only a floor below it), "
-                          "though job-runner did"]
+    assert undeclared == ["undeclared: web-kit >= 2.2 never declared support for pool-lib 3.x, though job-runner did"]
+
+
+def test_a_package_the_new_version_brought_cannot_force_it(cli, tmp_path) -> None:
+    """The Gemfile names site-gen with no version and `bundle update` took 4.0. site-gen 4 brings md-gfm, which
+    requires md-lib ~> 2.0; held at 3.8, site-gen would not bring md-gfm at all, so md-gfm proves nothing: the move
+    was a float across a major the Gemfile never declared support for, not one the rest of the change forced."""
+    before = tmp_path / "before" / "Gemfile.lock"
+    after = tmp_path / "after" / "Gemfile.lock"
+    sides = ((before, {"site-gen": "3.8.6", "md-lib": "1.17.0", "site-archive": "2.2.1"},
+              {"site-gen": [("md-lib", "~> 1.14")], "site-archive": [("site-gen", ">= 3.6, < 5.0")]}),
+             (after, {"site-gen": "4.0.0", "md-lib": "2.1.0", "md-gfm": "1.1.0", "site-archive": "2.2.1"},
+              {"site-gen": [("md-gfm", "~> 1.0"), ("md-lib", "~> 2.0")], "md-gfm": [("md-lib", "~> 2.0")],
+               "site-archive": [("site-gen", ">= 3.6, < 5.0")]}))
+    for path, versions, deps in sides:
+        path.parent.mkdir()
+        path.write_text(_lock(versions, deps, ["site-archive", "site-gen"]))
+        (path.parent / "Gemfile").write_text('source "https://rubygems.example"\n\ngem "site-gen"\ngem "site-archive"\n')
+    site = _diff_paths(cli, before, after)["site-gen"]
+    assert site["severity"] == "high" and not site["forced_by"]
+    own = [e["kind"] for e in site["evidence"] if not e["text"].startswith("md-lib ")]  # md-lib's lines are its member's
+    assert "undeclared" in own and "declared" not in own and site["family_members"] == ["md-lib"]
