@@ -428,18 +428,39 @@ def fold_families(findings: list[Finding], graph: Graph) -> list[Finding]:
                     continue
         return out
 
+    def train_children(key: str) -> list[str]:
+        """Packages it requires through an edge whose range the lockfile does not record (uv.lock) that moved from
+        its very old version to its very new one: one release train (opentelemetry-distro 0.62b1 -> 0.64b0 with
+        opentelemetry-instrumentation 0.62b1 -> 0.64b0)."""
+        package, f = graph.packages.get(key), changed.get(key)
+        if package is None or f is None:
+            return []
+        old, new = f.change.old.version, f.change.new.version  # type: ignore[union-attr]
+        out = []
+        for r in package.requires:
+            c = changed.get(r.key)
+            if (not r.recorded and c is not None and r.key != key and c.change.old.version == old  # type: ignore[union-attr]
+                    and c.change.new.version == new):  # type: ignore[union-attr]
+                out.append(r.key)
+        return out
+
     owner: dict[str, str] = {}  # member key -> head key
     lockstep: set[str] = set()
+    trains: set[str] = set()  # lockstep members reached only through unrecorded ranges: same versions, no pin seen
     heads = sorted((f for f in changed.values() if f.direct), key=lambda f: f.key)
     for head in heads:
         if head.key in owner:
             continue
         stack, seen = [head.key], {head.key}
         while stack:
-            for child in exact_children(stack.pop()):
+            key = stack.pop()
+            pinned = exact_children(key)
+            for child in pinned + train_children(key):
                 if child not in seen and child not in owner:
                     seen.add(child)
                     stack.append(child)
+                    if child not in pinned:
+                        trains.add(child)
         for member in seen - {head.key}:
             owner[member] = head.key
             lockstep.add(member)
@@ -462,7 +483,7 @@ def fold_families(findings: list[Finding], graph: Graph) -> list[Finding]:
         members = members_of.get(f.key)
         if members and changed.get(f.key) is f:  # the move that caused them, not every entry of its package (a
             # fork's other entries moved for their own environments)
-            f = _with_members(f, members, lockstep, graph)
+            f = _with_members(f, members, lockstep, trains, graph)
         out.append(f)
     return out
 
@@ -532,10 +553,12 @@ def _forced_by(f: Finding, key: str, graph: Graph) -> bool:
     return any(d.admits_old is False and _dep_key(graph, d.name) == key for d in f.dependents)
 
 
-def _with_members(head: Finding, members: list[Finding], lockstep: set[str], graph: Graph) -> Finding:
+def _with_members(head: Finding, members: list[Finding], lockstep: set[str], trains: set[str],
+                  graph: Graph) -> Finding:
     """The head's finding carrying its members: their weighing evidence, each line naming the member, and the
     strongest severity that evidence calls for. A lockstep member's `declared` is left out: the head pins it
-    exactly, which the family line already says."""
+    exactly, which the family line already says; so is a release-train member's `unrecorded`: its range is
+    unknown, but it moved from the head's very version to its very version."""
     a = head.assessment
     lock = graph.lockfile.kind or "lockfile"
     evidence = list(a.evidence)
@@ -545,7 +568,7 @@ def _with_members(head: Finding, members: list[Finding], lockstep: set[str], gra
         if m.assessment.severity == "info":
             continue  # nothing weighs against it, or the project settings ignore it
         pieces = [e for e in m.assessment.evidence if e.level in LEVELS and e.level != "info"
-                  and not (m.key in lockstep and e.kind == "declared")]
+                  and not (m.key in lockstep and e.kind == "declared") and not (m.key in trains and e.kind == "unrecorded")]
         if not pieces:
             continue
         moved = f"{m.name} {m.change.old.version} -> {m.change.new.version}"  # type: ignore[union-attr]
@@ -555,7 +578,8 @@ def _with_members(head: Finding, members: list[Finding], lockstep: set[str], gra
             severity = level
         score = max(score, m.assessment.score)
         known = known or m.assessment.known_breakage
-    pinned = [m.name for m in members if m.key in lockstep]
+    pinned = [m.name for m in members if m.key in lockstep and m.key not in trains]
+    train = [m.name for m in members if m.key in trains]
     forced = [m for m in members if m.key not in lockstep]
     required: dict[str, list[str]] = {}  # who requires them ("" for the head itself) -> members
     crowded: list[str] = []
@@ -571,6 +595,12 @@ def _with_members(head: Finding, members: list[Finding], lockstep: set[str], gra
         evidence.append(Evidence(kind="family", source=lock, level="context",
                                  text=f"moved in lockstep with {len(pinned)} packages it pins exactly: "
                                       f"{name_list(pinned, 6)}"))
+    if train:
+        move = f"{head.change.old.version} -> {head.change.new.version}"  # type: ignore[union-attr]
+        evidence.append(Evidence(kind="family", source=lock, level="context",
+                                 text=f"one release train: {name_list(train, 6)} moved {move} with it "
+                                      f"({lock} does not record whether it pins {'them' if len(train) > 1 else 'it'} "
+                                      "exactly)"))
     for by, names in sorted(required.items(), key=lambda item: item[0] != ""):
         text = (f"its new version requires {name_list(names, 6)}, which moved with it" if not by
                 else f"{name_list(names, 6)} moved with it through {by}, which requires "

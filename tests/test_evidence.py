@@ -569,3 +569,40 @@ def test_a_package_the_new_version_brought_cannot_force_it(cli, tmp_path) -> Non
     assert site["severity"] == "high" and not site["forced_by"]
     own = [e["kind"] for e in site["evidence"] if not e["text"].startswith("md-lib ")]  # md-lib's lines are its member's
     assert "undeclared" in own and "declared" not in own and site["family_members"] == ["md-lib"]
+
+
+def test_a_uv_release_train_is_one_finding(cli, tmp_path) -> None:
+    """uv.lock records no ranges, so an exact pin cannot be seen; packages a moved package requires that moved from
+    its very old version to its very new one are one release train, weighed inside its finding. A dependency that
+    moved to another version, and a package with the same versions that it does not require, stay findings."""
+    def package(name: str, version: str, deps: list[str]) -> str:
+        listed = ("dependencies = [\n" + "".join(f'    {{ name = "{d}" }},\n' for d in deps) + "]\n") if deps else ""
+        return (f'[[package]]\nname = "{name}"\nversion = "{version}"\n'
+                f'source = {{ registry = "https://pypi.example/simple" }}\n{listed}\n')
+
+    def lock(train: str, http: str) -> str:
+        return ('version = 1\nrevision = 3\nrequires-python = ">=3.11"\n\n'
+                '[[package]]\nname = "app"\nversion = "0.1.0"\nsource = { virtual = "." }\n'
+                'dependencies = [\n    { name = "otel-distro" },\n    { name = "otel-instr" },\n    { name = "side-kit" },\n]\n\n'
+                '[package.metadata]\nrequires-dist = [\n    { name = "otel-distro", specifier = ">=0.54" },\n'
+                '    { name = "otel-instr", specifier = ">=0.54" },\n    { name = "side-kit", specifier = ">=0.54" },\n]\n\n'
+                + package("otel-distro", train, ["otel-http", "otel-instr", "otel-semconv"])
+                + package("otel-http", http, []) + package("otel-instr", train, ["otel-semconv"])
+                + package("otel-semconv", train, []) + package("side-kit", train, []))
+
+    for side, train, http in (("before", "0.62b1", "0.62b1"), ("after", "0.64b0", "0.63.0")):
+        (tmp_path / side).mkdir()
+        (tmp_path / side / "uv.lock").write_text(lock(train, http))
+        (tmp_path / side / "pyproject.toml").write_text('[project]\nname = "app"\nversion = "0.1.0"\nrequires-python = ">=3.11"\n'
+                                                        'dependencies = ["otel-distro>=0.54", "otel-instr>=0.54", "side-kit>=0.54"]\n')
+    report = cli(["diff", tmp_path / "before" / "uv.lock", tmp_path / "after" / "uv.lock", "-f", "json", "--all"]).json()
+    by = {c["name"]: c for c in report["changes"]}
+    assert set(by) == {"otel-distro", "otel-http", "side-kit"}
+    distro = by["otel-distro"]
+    assert distro["family_members"] == ["otel-instr", "otel-semconv"] and distro["severity"] == "high"
+    texts = [e["text"] for e in distro["evidence"]]
+    assert ("one release train: otel-instr, otel-semconv moved 0.62b1 -> 0.64b0 with it (uv.lock does not record "
+            "whether it pins them exactly)") in texts
+    # the direct member's own undeclared line is kept, named; the transitive member's "unrecorded" is not repeated
+    assert any(t.startswith("otel-instr 0.62b1 -> 0.64b0: undeclared") for t in texts)
+    assert not any(t.startswith("otel-semconv") for t in texts)
