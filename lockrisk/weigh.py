@@ -12,8 +12,10 @@ in lockrisk.evidence):
    else runtime. Test and development cap the severity at low, build at medium, docs at info.
 4. An active ignore from the project settings makes it info, with its reason.
 5. Moves another move caused are folded into its finding (packages a changed direct dependency pins
-   exactly; transitive packages whose old version a changed package's new version no longer admits, or
-   whose old version no longer admits a changed package's new version):
+   exactly, or, through a range uv.lock does not record, that moved from its very old version to its very
+   new one; transitive packages whose old version a changed package's new version no longer admits, or
+   whose old version no longer admits a changed package's new version, looking past the moves that
+   package's own new version forced):
    it shows their weighing evidence, each line naming the member, and takes the strongest severity
    among itself and them.
 
@@ -392,7 +394,8 @@ def fold_families(findings: list[Finding], graph: Graph) -> list[Finding]:
     """Fold into a changed package (the head) the moves it caused, once every finding is weighed.
 
     - Lockstep: rails pins actionpack `= 8.1.3`, actionpack pins actionview `= 8.1.3`, ...: all of them are
-      members of one `rails` family.
+      members of one `rails` family. Where the lockfile does not record the range (uv.lock), a package it
+      requires that moved from its very old version to its very new one is a member too (a release train).
     - Forced: a transitive package whose old version another changed package's new version no longer admits
       (boto3 1.36.2 requires botocore `>=1.36.2,<1.37.0`; prawn 2.5.0 requires pdf-core `~> 0.10.0`), or whose
       old version no longer admits another changed package's new version (rack-session 1.0 needs rack < 3, and
