@@ -14,7 +14,7 @@ from a sum:
 | predates | a locked dependent was released before the new line existed, so it was never tested with it (registry) | high |
 | hotfix | a patch of the same line followed within two weeks: the classic regression pattern (registry) | medium |
 | fresh | released in the last three days (registry): weak alone, since bot updates are always fresh | low |
-| new-dependency | a release that brings packages new to the lockfile | medium |
+| new-dependency | a release that brings packages new to the lockfile (low when they are pure-Python wheels only: nothing to build) | medium |
 | downgrade | it moved back across a major | medium |
 | source | the same version now comes from other code (a git revision moved, registry to git) | medium |
 | unrecorded | a major whose ranges the lockfile does not record (uv.lock), so support cannot be told | medium |
@@ -290,11 +290,18 @@ def new_dependency_evidence(f: Finding, graph: Graph, old_graph: Graph | None) -
             or change.jump.kind not in ("minor", "patch", "calver", "major") or change.jump.direction != "up"):
         return []
     before = {r.key for r in change.old.requires}
-    fresh = sorted({r.name for r in change.new.requires
-                    if r.key not in before and r.key not in old_graph.packages and not r.optional})
+    new_keys = {r.name: r.key for r in change.new.requires
+                if r.key not in before and r.key not in old_graph.packages and not r.optional}
+    fresh = sorted(new_keys)
     if not fresh:
         return []
     size = "a major" if change.jump.kind == "major" else f"a {change.jump.kind}"
+    brought = [graph.packages.get(new_keys[name]) for name in fresh]
+    if all(p is not None and p.wheels and p.wheels <= {"any"} for p in brought):  # pure-Python wheels only
+        return [Evidence(kind="new-dependency", source=graph.lockfile.kind or "lockfile", level="low",
+                         text=f"{change.name} {change.new.version}, {size} release, brings in {name_list(fresh)}, new "
+                              "to the lockfile: new code arrives with it, though only as pure-Python wheels (nothing "
+                              "to build)")]
     return [Evidence(kind="new-dependency", source=graph.lockfile.kind or "lockfile", level="medium",
                      text=f"{change.name} {change.new.version}, {size} release, brings in {name_list(fresh)}, new to "
                           "the lockfile: new code and new build steps arrive with it")]

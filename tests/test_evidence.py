@@ -606,3 +606,36 @@ def test_a_uv_release_train_is_one_finding(cli, tmp_path) -> None:
     # the direct member's own undeclared line is kept, named; the transitive member's "unrecorded" is not repeated
     assert any(t.startswith("otel-instr 0.62b1 -> 0.64b0: undeclared") for t in texts)
     assert not any(t.startswith("otel-semconv") for t in texts)
+
+
+def test_a_new_dependency_weighs_by_whether_it_has_anything_to_build(cli, tmp_path) -> None:
+    """arrow 1.4 brings tzdata, a pure-Python wheel: new code, nothing to build (low). geo-lib 2.1 brings geo-core,
+    which ships platform wheels and an sdist: new build steps too (medium)."""
+    def package(name: str, version: str, deps: dict[str, str], files: list[str]) -> str:
+        listed = ("\n[package.dependencies]\n" + "".join(f'{k} = "{v}"\n' for k, v in deps.items())) if deps else ""
+        items = "".join(f'    {{file = "{f}", hash = "sha256:{"0" * 64}"}},\n' for f in files)
+        return (f'[[package]]\nname = "{name}"\nversion = "{version}"\ndescription = ""\noptional = false\n'
+                f'python-versions = ">=3.8"\ngroups = ["main"]\nfiles = [\n{items}]\n{listed}\n')
+
+    meta = '[metadata]\nlock-version = "2.1"\npython-versions = "^3.10"\ncontent-hash = "x"\n'
+    tzdata = package("tzdata", "2025.2", {}, ["tzdata-2025.2-py2.py3-none-any.whl", "tzdata-2025.2.tar.gz"])
+    core = package("geo-core", "1.0.0", {}, ["geo_core-1.0.0-cp311-cp311-manylinux_2_17_x86_64.whl",
+                                              "geo_core-1.0.0.tar.gz"])
+    sides = {
+        "before": package("arrow", "1.3.0", {}, ["arrow-1.3.0-py3-none-any.whl"])
+        + package("geo-lib", "2.0.0", {}, ["geo_lib-2.0.0-py3-none-any.whl"]) + meta,
+        "after": package("arrow", "1.4.0", {"tzdata": "*"}, ["arrow-1.4.0-py3-none-any.whl"])
+        + core + package("geo-lib", "2.1.0", {"geo-core": ">=1.0"}, ["geo_lib-2.1.0-py3-none-any.whl"]) + tzdata + meta,
+    }
+    for side, lock in sides.items():
+        (tmp_path / side).mkdir()
+        (tmp_path / side / "poetry.lock").write_text(lock)
+        (tmp_path / side / "pyproject.toml").write_text('[tool.poetry]\nname = "x"\nversion = "0"\ndescription = ""\n'
+                                                        'authors = []\n\n[tool.poetry.dependencies]\npython = "^3.10"\n'
+                                                        'arrow = "^1.3"\ngeo-lib = "^2.0"\n')
+    by = _diff_paths(cli, tmp_path / "before" / "poetry.lock", tmp_path / "after" / "poetry.lock")
+    assert (by["arrow"]["severity"], by["geo-lib"]["severity"]) == ("low", "medium")
+    (arrow,) = [e for e in by["arrow"]["evidence"] if e["kind"] == "new-dependency"]
+    assert arrow["text"].endswith("new code arrives with it, though only as pure-Python wheels (nothing to build)")
+    (geo,) = [e for e in by["geo-lib"]["evidence"] if e["kind"] == "new-dependency"]
+    assert geo["text"].endswith("new code and new build steps arrive with it") and geo["level"] == "medium"
