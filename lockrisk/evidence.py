@@ -175,6 +175,8 @@ def runtime_evidence(f: Finding, graph: Graph) -> list[Evidence]:
         return []
     if not lockfile.python_range or f.markers or change.new.markers:
         return []  # a package limited to some environments: its markers already narrow the Pythons
+    if f.direct_requirements and not f.dependents and all(r.markers for r in f.direct_requirements):
+        return []  # the project asks for it only in some environments (Poetry's `python = ">=3.10"`)
     missing = _pythons_left_out(lockfile.python_range, change.new.requires_python)
     if not missing:
         return []

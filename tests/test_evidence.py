@@ -639,3 +639,21 @@ def test_a_new_dependency_weighs_by_whether_it_has_anything_to_build(cli, tmp_pa
     assert arrow["text"].endswith("new code arrives with it, though only as pure-Python wheels (nothing to build)")
     (geo,) = [e for e in by["geo-lib"]["evidence"] if e["kind"] == "new-dependency"]
     assert geo["text"].endswith("new code and new build steps arrive with it") and geo["level"] == "medium"
+
+
+@pytest.mark.parametrize("entry, severity", [('{ version = ">=1.24" }', "critical"),
+                                             ('{ version = ">=1.24", python = ">=3.9" }', "info"),
+                                             ("""{ version = ">=1.24", markers = "python_version >= '3.9'" }""", "info")])
+def test_a_dependency_the_project_asks_for_only_on_newer_pythons_is_not_a_runtime_break(cli, tmp_path, entry,
+                                                                                       severity) -> None:
+    """numpy 1.26 needs Python 3.9 and the project supports 3.8, but a Poetry entry limited to Python >= 3.9 (by
+    `python` or `markers`) never installs it on 3.8: nothing to weigh (a real textual pair had this shape)."""
+    import shutil
+
+    shutil.copytree(fixture("pypi", "python-floor"), tmp_path / "case")
+    for side in ("before", "after"):
+        (tmp_path / "case" / side / "pyproject.toml").write_text(
+            '[tool.poetry]\nname = "survey-stats"\nversion = "0.9.0"\ndescription = ""\nauthors = []\n\n'
+            f'[tool.poetry.dependencies]\npython = ">=3.8"\nnumpy = {entry}\n')
+    numpy = _diff_paths(cli, tmp_path / "case" / "before" / "poetry.lock", tmp_path / "case" / "after" / "poetry.lock")
+    assert numpy["numpy"]["severity"] == severity

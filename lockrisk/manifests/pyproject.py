@@ -60,12 +60,16 @@ def _poetry_entries(name: str, value: Any, group: str, line: int | None) -> list
             out.append(Requirement(name=name, key=pypi_key(name), constraint=entry.strip(), groups=(group,), line=line))
         elif isinstance(entry, dict):
             constraint = entry.get("version", "")
+            markers = entry.get("markers") if isinstance(entry.get("markers"), str) else None
+            python = entry.get("python")
+            if isinstance(python, str) and python.strip() and not markers:  # `python = ">=3.10"`: only there
+                markers = f'python_version "{python.strip()}"'
             out.append(
                 Requirement(
                     name=name,
                     key=pypi_key(name),
                     constraint=constraint.strip() if isinstance(constraint, str) else "",
-                    markers=entry.get("markers") if isinstance(entry.get("markers"), str) else None,
+                    markers=markers,
                     optional=bool(entry.get("optional", False)),
                     groups=(group,),
                     line=line,
