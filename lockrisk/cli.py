@@ -137,7 +137,8 @@ def pin(
     deadline: DeadlineOpt = None,
     debug: DebugOpt = False,
 ) -> None:
-    """Suggest the missing ceiling for every floated major: print it, show it as a patch, or write it.
+    """Suggest the missing ceiling for every floated major, and for a release that certainly breaks: print it,
+    show it as a patch, or write it.
 
     With --write or --patch, exit 1 when some finding could not be pinned (each is listed with the reason).
     """

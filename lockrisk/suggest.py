@@ -11,7 +11,8 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from lockrisk.analyse import Finding
-from lockrisk.edit import PIN_MARK, REMOVE_MARK
+from lockrisk.edit import PIN_MARK, REMOVE_MARK, pin_ceiling
+from lockrisk.errors import VersionError
 from lockrisk.evidence import line_text, name_list
 from lockrisk.render.escape import plain
 from lockrisk.versions import scheme_for
@@ -100,12 +101,42 @@ def _safe(text: str) -> str:
     return plain(text).replace("\u23ce", " ")
 
 
-def _remove_when(f: Finding, scheme) -> tuple[str, str]:
+CERTAIN = ("known-breakage", "runtime", "yanked")  # evidence that a release breaks, not that it may
+
+
+def below_bound(f: Finding, ecosystem: str) -> str | None:
+    """For a move that stayed inside its major line and carries certain evidence against it: the version a pin
+    keeps it under (the new version, or the first broken release the catalogue names between the two). None for a
+    move into a new major line, which a ceiling on the old line holds back."""
+    change = f.change
+    if (change.old is None or change.new is None or change.jump.kind in ("major", "exposed")
+            or change.jump.direction != "up" or f.assessment is None
+            or not any(e.kind in CERTAIN for e in f.assessment.evidence)):
+        return None
+    bound = change.new.version
+    kb = f.assessment.known_breakage
+    if kb is not None:
+        scheme, gap = scheme_for(ecosystem), " " if ecosystem == "rubygems" else ""
+        try:
+            inside = scheme.constraint(f">{gap}{change.old.version}, <={gap}{bound}")
+            for v in scheme.constraint(kb.versions).floors():
+                if inside.admits(v) and scheme.constraint(f"<{gap}{bound}").admits(v):
+                    bound = v  # the first broken release after the old version
+        except VersionError:
+            pass
+    return bound
+
+
+def _remove_when(f: Finding, scheme, below: str | None = None) -> tuple[str, str]:
     """(machine-checkable condition or "", human sentence)."""
     kb = f.assessment.known_breakage if f.assessment is not None else None
     line = line_text(scheme.parse(f.change.new.version)) if f.change.new is not None else "?"
     if kb is not None and kb.fixed_in and kb.dependent is not None:
         return f"{kb.dependent} >= {kb.fixed_in}", f"remove once {kb.dependent} >= {kb.fixed_in} is locked"
+    if below is not None:
+        if kb is not None and kb.fixed_in:
+            return "", f"remove once the project can take {f.name} {kb.fixed_in}, which fixes it"
+        return "", f"remove once a {f.name} release from {below} on works for the project"
     if f.direct and not f.dependents:
         return "", f"remove once the project works with {f.name} {line}"
     return "", f"remove once every dependent supports {f.name} {line}"
@@ -152,7 +183,7 @@ def _blocked(f: Finding, ecosystem: str, scheme, ceiling: str) -> tuple[list[str
 COMMENT_DEPENDENTS = 5  # dependents a pin's comment names
 
 
-def _comment(f: Finding, ceiling: str, condition: str, remove_sentence: str) -> tuple[str, ...]:
+def _comment(f: Finding, ceiling: str, condition: str, remove_sentence: str, below: str | None = None) -> tuple[str, ...]:
     new = f.change.new.version if f.change.new else ""
     # a hub has hundreds of dependents: the comment names a few (the finding lists them all)
     who = name_list([f"{d.name} {d.requirement}" for d in f.dependents], COMMENT_DEPENDENTS) or "the project"
@@ -173,7 +204,7 @@ def _comment(f: Finding, ceiling: str, condition: str, remove_sentence: str) -> 
     kb = f.assessment.known_breakage if f.assessment is not None else None
     if kb is not None:
         comment.append(f"{kb.summary} ({kb.source})")
-    if f.registry is not None and f.registry.latest_in_major:
+    if f.registry is not None and f.registry.latest_in_major and not below:
         comment.append(f"{ceiling} keeps {f.registry.latest_in_major}, the newest release of the old line, available.")
     comment.append(f"{REMOVE_MARK} {condition}" if condition else f"{REMOVE_MARK} manual: {remove_sentence}")
     return tuple(_safe(line) for line in comment)
@@ -186,8 +217,9 @@ def suggest_pin(f: Finding, *, manifest_path: str, manifest_text: str | None, to
     scheme = scheme_for(ecosystem)
     old = f.change.old.version if f.change.old else ""
     new = f.change.new.version if f.change.new else ""
-    ceiling = scheme.ceiling_for(old)
-    condition, remove_sentence = _remove_when(f, scheme)
+    below = below_bound(f, ecosystem)
+    ceiling = pin_ceiling(ecosystem, old, below)
+    condition, remove_sentence = _remove_when(f, scheme, below)
     lock_kind = lock_kind or ("Gemfile.lock" if ecosystem == "rubygems" else "poetry.lock")
     command = relock_command(lock_kind, f.name, tool_version)
     common = dict(ecosystem=ecosystem, name=f.name, key=f.key, lockfile=f.change.lockfile, file=manifest_path,
@@ -200,8 +232,8 @@ def suggest_pin(f: Finding, *, manifest_path: str, manifest_text: str | None, to
 
     groups = f.assessment.groups if f.assessment is not None else ()
     request = PinRequest(ecosystem=ecosystem, lock_kind=lock_kind, name=f.name, key=f.key, old=old, new=new,
-                         comment=_comment(f, ceiling, condition, remove_sentence), groups=groups, markers=f.markers,
-                         read_back=read_back)
+                         comment=_comment(f, ceiling, condition, remove_sentence, below), groups=groups,
+                         markers=f.markers, read_back=read_back, below=below)
     notes: list[str] = []
     if f.unrecorded:
         notes.append(f"the lockfile does not record which {f.name} versions {', '.join(f.unrecorded)} accept: "

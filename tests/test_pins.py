@@ -481,3 +481,76 @@ def test_a_hub_pin_comment_names_a_few_dependents_and_counts_the_rest(cli, tmp_p
     assert "user00 >= 1.0, user01 >= 1.0, user02 >= 1.0, user03 >= 1.0, user04 >= 1.0 and 7 more" in comment
     assert "user05" not in comment
     assert 'gem "hub", "~> 1.4"' in result.out
+
+
+def _gem_pair(tmp_path: Path, sides: dict[str, tuple[dict[str, str], dict[str, list[str]]]], gemfile: str) -> Path:
+    """A before/after Gemfile.lock pair from {side: (versions, requirements)}, with one Gemfile on both sides."""
+    for side, (versions, deps) in sides.items():
+        lines = ["GEM", "  remote: https://rubygems.example/", "  specs:"]
+        for name in sorted(versions):
+            lines.append(f"    {name} ({versions[name]})")
+            lines += [f"      {d}" for d in deps.get(name, [])]
+        direct = [ln.split('"')[1] for ln in gemfile.splitlines() if ln.startswith("gem ")]
+        lines += ["", "PLATFORMS", "  ruby", "", "DEPENDENCIES", *[f"  {d}" for d in sorted(direct)], "",
+                  "BUNDLED WITH", "   2.6.9", ""]
+        (tmp_path / side).mkdir()
+        (tmp_path / side / "Gemfile.lock").write_text("\n".join(lines))
+        (tmp_path / side / "Gemfile").write_text(gemfile)
+    return tmp_path
+
+
+def test_a_patch_that_certainly_breaks_is_pinned_below_the_broken_release(cli, tmp_path: Path) -> None:
+    """concurrent-ruby 1.3.5 breaks ActiveSupport before 7.1 (catalogued): not a new major line, so no major
+    ceiling would hold it; the pin keeps it below 1.3.5 until activesupport 7.1 is locked."""
+    deps = {"activesupport": ["concurrent-ruby (~> 1.0, >= 1.0.2)"]}
+    case = _gem_pair(tmp_path, {"before": ({"activesupport": "6.1.7.10", "concurrent-ruby": "1.3.4"}, deps),
+                                "after": ({"activesupport": "6.1.7.10", "concurrent-ruby": "1.3.5"}, deps)},
+                     'source "https://rubygems.example"\n\ngem "activesupport", "~> 6.1"\n')
+    result = pin(cli, case, "Gemfile.lock")
+    assert result.code == 0, result.err
+    assert 'gem "concurrent-ruby", "< 1.3.5"' in result.out
+    assert "# lockrisk remove-when: activesupport >= 7.1.0" in result.out
+    gemfile = case / "after" / "Gemfile"
+    original = gemfile.read_text()
+    assert pin(cli, case, "Gemfile.lock", "--write").code == 0
+    assert [ln for ln in inserted_lines(original, gemfile.read_text()) if ln.startswith("gem ")] == \
+        ['gem "concurrent-ruby", "< 1.3.5"']
+    ruby = scheme_for("rubygems").constraint("< 1.3.5")
+    assert ruby.admits("1.3.4") and not ruby.admits("1.3.5")
+
+
+def test_a_pin_below_a_broken_range_stops_at_its_first_broken_release(cli, tmp_path: Path) -> None:
+    """caxlsx 4.2.0 up to 4.4.0 write damaged files with rubyzip 3 (catalogued); the move went 4.1.0 -> 4.4.0, so
+    the project's own `gem "caxlsx"` gets `< 4.2.0`, not `< 4.4.0`, which would let a broken 4.3 in."""
+    deps = {"caxlsx": ["rubyzip (>= 1.3.0)"]}
+    case = _gem_pair(tmp_path, {"before": ({"caxlsx": "4.1.0", "rubyzip": "3.0.1"}, deps),
+                                "after": ({"caxlsx": "4.4.0", "rubyzip": "3.0.1"}, deps)},
+                     'source "https://rubygems.example"\n\ngem "caxlsx"\n')
+    result = pin(cli, case, "Gemfile.lock", "-f", "json")
+    assert result.code == 0, result.err
+    (suggestion,) = json.loads(result.out)["pins"]
+    assert (suggestion["action"], suggestion["requirement"]) == ("edit", "< 4.2.0")
+    assert suggestion["text"].splitlines()[-1] == 'gem "caxlsx", "< 4.2.0"'
+
+
+def test_a_minor_whose_python_the_project_cannot_run_is_pinned_below_it_in_poetry(cli, tmp_path: Path) -> None:
+    """lib-a 2.2.0 declares Python >=3.10 and the project supports ^3.9 (critical, from poetry.lock alone): the
+    pin keeps the transitive lib-a below 2.2.0 in the Poetry table, and the file still reads as TOML."""
+    def block(name: str, version: str, python: str, deps: dict[str, str]) -> str:
+        listed = ("\n[package.dependencies]\n" + "".join(f'{k} = "{v}"\n' for k, v in deps.items())) if deps else ""
+        return (f'[[package]]\nname = "{name}"\nversion = "{version}"\ndescription = ""\noptional = false\n'
+                f'python-versions = "{python}"\ngroups = ["main"]\nfiles = []\n{listed}\n')
+
+    meta = '[metadata]\nlock-version = "2.1"\npython-versions = "^3.9"\ncontent-hash = "x"\n'
+    client = block("app-client", "1.0.0", ">=3.8", {"lib-a": ">=2.0"})
+    for side, version, python in (("before", "2.1.0", ">=3.9"), ("after", "2.2.0", ">=3.10")):
+        (tmp_path / side).mkdir()
+        (tmp_path / side / "poetry.lock").write_text(client + block("lib-a", version, python, {}) + meta)
+        (tmp_path / side / "pyproject.toml").write_text('[tool.poetry]\nname = "x"\nversion = "0"\ndescription = ""\n'
+                                                        'authors = []\n\n[tool.poetry.dependencies]\npython = "^3.9"\n'
+                                                        'app-client = "^1.0"\n')
+    result = pin(cli, tmp_path, "poetry.lock", "--write")
+    assert result.code == 0, result.err
+    declared = tomllib.loads((tmp_path / "after" / "pyproject.toml").read_text())["tool"]["poetry"]["dependencies"]
+    constraint = scheme_for("pypi").constraint(declared["lib-a"])
+    assert constraint.admits("2.1.0") and not constraint.admits("2.2.0") and not constraint.admits("2.3.0")

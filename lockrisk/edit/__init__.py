@@ -28,7 +28,8 @@ REMOVE_MARK = "lockrisk remove-when:"  # last comment line: the condition `lockr
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class PinRequest:
-    """What a pin must say: keep `name` at `old`'s major line, with these comment lines above it."""
+    """What a pin must say: keep `name` at `old`'s major line (or below a broken release), with these comment lines
+    above it."""
 
     ecosystem: str
     lock_kind: str  # "Gemfile.lock", "poetry.lock" or "uv.lock": decides the manifest idiom
@@ -40,6 +41,34 @@ class PinRequest:
     groups: tuple[str, ...] = ()  # non-runtime manifest groups the package is reached through
     markers: str | None = None  # environment markers the package is installed under
     read_back: bool = True  # read the edited manifest back to check the plan (always done before writing)
+    below: str | None = None  # keep it under this version instead of under the next major line: the broken
+    # minor or patch (concurrent-ruby 1.3.5), for a move that stayed inside its major line
+
+    def ceiling(self) -> str:
+        """The requirement a pin writes where there is none: `~> 2.5`, `>=2.5,<3`; `< 1.3.5` below a broken release."""
+        return pin_ceiling(self.ecosystem, self.old, self.below)
+
+    def upper(self) -> str:
+        """The one clause added to a floor the project already wrote: `< 3`; `< 1.3.5` below a broken release."""
+        from lockrisk.versions import scheme_for
+
+        if self.below:
+            return f"< {self.below}" if self.ecosystem == "rubygems" else f"<{self.below}"
+        return scheme_for(self.ecosystem).upper_bound(self.old)
+
+
+def pin_ceiling(ecosystem: str, old: str, below: str | None = None) -> str:
+    """The requirement that keeps `old` and leaves out its next major line, or everything from `below` up."""
+    from lockrisk.versions import scheme_for
+
+    if below is None:
+        return scheme_for(ecosystem).ceiling_for(old)
+    if ecosystem == "rubygems":
+        return f"< {below}"
+    from lockrisk.versions.pep440 import _floor
+
+    floor = _floor(old)
+    return (f">={floor}," if floor else "") + f"<{below}"
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

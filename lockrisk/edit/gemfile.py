@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from lockrisk.edit import PIN_MARK, ManifestEdit, PinPlan, PinRequest, apply_edit, comment_block
 from lockrisk.errors import VersionError
 from lockrisk.manifests.rubytokens import GemCall, Gemfile, read_gemfile, source_options
-from lockrisk.versions.rubygems import RUBYGEMS, GemRequirement
+from lockrisk.versions.rubygems import GemRequirement
 
 
 @dataclass(frozen=True, slots=True)
@@ -128,7 +128,7 @@ def plan_gemfile_pin(text: str, request: PinRequest) -> PinPlan:
     calls = index.calls_by_name.get(request.name, [])
     if not calls:
         return _new_line(text, index, request)
-    ceiling = RUBYGEMS.ceiling_for(request.old)
+    ceiling = request.ceiling()
     insertions: list[tuple[int, str]] = []  # (offset, text)
     wanted: list[tuple[str, ...]] = []
     written: list[str] = []
@@ -157,7 +157,7 @@ def plan_gemfile_pin(text: str, request: PinRequest) -> PinPlan:
             blockers.append(f"{where} already allows {request.new} with a ceiling of its own ({current}): "
                             "lower it by hand")
             continue
-        added = RUBYGEMS.upper_bound(request.old) if current_reqs else ceiling
+        added = request.upper() if current_reqs else ceiling
         q = _quote(text, call)
         insertions.append((call.insert_at, f", {q}{added}{q}"))
         wanted[-1] = current_reqs + (added,)
@@ -256,7 +256,7 @@ def _anchor(index: _Index, request: PinRequest) -> int | None:
 
 def _new_line(text: str, index: _Index, request: PinRequest) -> PinPlan:
     gemfile, split = index.gemfile, index.split
-    ceiling = RUBYGEMS.ceiling_for(request.old)
+    ceiling = request.ceiling()
     if gemfile.unread_from is not None:  # the rest of the file may name the gem
         return _manual(ceiling, gemfile.problem_line,
                        f"the Gemfile does not read as Ruby from line {gemfile.problem_line} ({gemfile.problem}), "

@@ -24,7 +24,7 @@ from lockrisk.edit import PIN_MARK, ManifestEdit, PinPlan, PinRequest, apply_edi
 from lockrisk.edit.tomlscan import BOM, KeyValue, Layout, StringLit, Table, scan
 from lockrisk.errors import LockriskError, VersionError
 from lockrisk.names import pypi_key
-from lockrisk.versions.pep440 import PYPI, PoetryConstraint
+from lockrisk.versions.pep440 import PoetryConstraint
 
 _PART = r'(?:"(?:[^"\\]|\\.)*"|[^."]+)'  # one key of a path from tomlscan.join_path
 _POETRY_VALUE = re.compile(rf"^tool\.poetry\.(?:dependencies|dev-dependencies|group\.{_PART}\.dependencies)"
@@ -157,12 +157,12 @@ def _pep508_edit(text: str, lit: StringLit, request: PinRequest, paren: bool) ->
         return "the entry uses escape sequences lockrisk does not rewrite"
     cut = len(head.rstrip())
     if not spec:
-        added = f" ({PYPI.ceiling_for(request.old)})" if paren else PYPI.ceiling_for(request.old)
+        added = f" ({request.ceiling()})" if paren else request.ceiling()
     elif head.rstrip().endswith(")"):
         cut -= 1
-        added = "," + PYPI.upper_bound(request.old)
+        added = "," + request.upper()
     else:
-        added = "," + PYPI.upper_bound(request.old)
+        added = "," + request.upper()
     edited = value[:cut] + added + value[cut:]
     try:
         after = Requirement(edited)
@@ -187,7 +187,7 @@ def _poetry_edit(text: str, lit: StringLit, request: PinRequest) -> tuple[int, i
     if lit.escaped or text[lit.start + 1:lit.end - 1] != value:
         return "the constraint uses escape sequences lockrisk does not rewrite"
     if value.strip() in ("", "*"):
-        return lit.start + 1, lit.end - 1, PYPI.ceiling_for(request.old)
+        return lit.start + 1, lit.end - 1, request.ceiling()
     try:
         constraint = PoetryConstraint(value)
     except VersionError:
@@ -198,7 +198,7 @@ def _poetry_edit(text: str, lit: StringLit, request: PinRequest) -> tuple[int, i
         return f"it already allows {request.new} with a ceiling of its own ({value}): lower it by hand"
     joint = "" if value.rstrip().endswith(",") else ","
     end = lit.start + 1 + len(value.rstrip())
-    return end, end, joint + PYPI.upper_bound(request.old)
+    return end, end, joint + request.upper()
 
 
 def _marker_text(markers: str | None, quote: str) -> str | None | bool:
@@ -430,7 +430,7 @@ def plan_pyproject_pin(text: str, path: str, request: PinRequest) -> PinPlan:
         if not stand_in:
             return PinPlan(status="manual", requirement="", reason=f"{request.old} is not a PEP 440 version")
         request = replace(request, old=stand_in)
-    ceiling = PYPI.ceiling_for(request.old) if request.old else ""
+    ceiling = request.ceiling() if request.old else ""
     if text.startswith(BOM):
         return PinPlan(status="manual", requirement=ceiling,
                        reason="pyproject.toml starts with a byte order mark, which TOML readers such as Python's "
@@ -464,7 +464,7 @@ def _edit_spots(layout: Layout, spots: list[_Spot], request: PinRequest, paren: 
             blockers.append(f"line {line}: {spot.reason}")
             continue
         if spot.version_slot is not None:
-            slot = f' version = "{PYPI.ceiling_for(request.old)}"' + ("," if spot.slot_comma else " ")
+            slot = f' version = "{request.ceiling()}"' + ("," if spot.slot_comma else " ")
             edits.append((spot.version_slot, spot.version_slot, slot))
             anchors.append(line - 1)
             continue
@@ -486,10 +486,10 @@ def _edit_spots(layout: Layout, spots: list[_Spot], request: PinRequest, paren: 
         if held and not blockers:
             return PinPlan(status="pinned", requirement="", line=first_line + 1,
                            reason=f"pyproject.toml already keeps {request.name} below {request.new} (line {first_line + 1})")
-        return PinPlan(status="manual", requirement=PYPI.ceiling_for(request.old), line=first_line + 1,
+        return PinPlan(status="manual", requirement=request.ceiling(), line=first_line + 1,
                        reason="; ".join(blockers))
     if blockers:
-        return PinPlan(status="manual", requirement=PYPI.ceiling_for(request.old), line=first_line + 1,
+        return PinPlan(status="manual", requirement=request.ceiling(), line=first_line + 1,
                        reason="; ".join(blockers))
     replaces = _replaces(layout, edits)
     anchor = anchors[0]
@@ -498,7 +498,7 @@ def _edit_spots(layout: Layout, spots: list[_Spot], request: PinRequest, paren: 
     edited = dict(replaces)
     shown = comment + edited.get(anchor, _line_text(layout, anchor)) + "\n"
     requirement = _written_after(layout, spots, edits, request)
-    return PinPlan(status="edit", requirement=requirement or PYPI.ceiling_for(request.old), line=anchor + 1,
+    return PinPlan(status="edit", requirement=requirement or request.ceiling(), line=anchor + 1,
                    text=shown, edit=ManifestEdit(replaces=replaces, inserts=((anchor, comment),) if comment else ()))
 
 
@@ -509,7 +509,7 @@ def _written_after(layout: Layout, spots: list[_Spot], edits: list[tuple[int, in
     for spot in spots:
         if spot.version_slot is not None:
             if any(start == spot.version_slot for start, _, _ in edits):
-                return PYPI.ceiling_for(request.old)  # the `version = "..."` just written
+                return request.ceiling()  # the `version = "..."` just written
             continue
         lit = spot.lit
         if lit is None:
@@ -536,7 +536,7 @@ def _written_after(layout: Layout, spots: list[_Spot], edits: list[tuple[int, in
 
 
 def _entry(request: PinRequest, quote: str, paren: bool) -> str | None:
-    ceiling = PYPI.ceiling_for(request.old)
+    ceiling = request.ceiling()
     markers = _marker_text(request.markers, quote)
     if markers is False:
         return None
@@ -548,7 +548,7 @@ def _entry(request: PinRequest, quote: str, paren: bool) -> str | None:
 
 
 def _new_entry(layout: Layout, request: PinRequest, quote: str, paren: bool) -> PinPlan:
-    ceiling = PYPI.ceiling_for(request.old)
+    ceiling = request.ceiling()
     refused = PinPlan(status="manual", requirement=ceiling,
                       reason=f"its environment markers cannot be written safely ({request.markers})")
     if request.lock_kind == "uv.lock":
