@@ -127,6 +127,22 @@ def below_bound(f: Finding, ecosystem: str) -> str | None:
     return bound
 
 
+_GEM_RELEASE = re.compile(r"[0-9]+(?:\.[0-9A-Za-z]+)*")
+
+
+def writable_version(ecosystem: str, version: str) -> str | None:
+    """The version as a pin may write it (lockfile text comes from strangers): PEP 440's normal form, or a plain
+    RubyGems version; None for anything else."""
+    if ecosystem == "rubygems":
+        return version if _GEM_RELEASE.fullmatch(version) else None
+    from packaging.version import InvalidVersion, Version
+
+    try:
+        return str(Version(version))
+    except InvalidVersion:
+        return None
+
+
 def _remove_when(f: Finding, scheme, below: str | None = None) -> tuple[str, str]:
     """(machine-checkable condition or "", human sentence)."""
     kb = f.assessment.known_breakage if f.assessment is not None else None
@@ -218,13 +234,18 @@ def suggest_pin(f: Finding, *, manifest_path: str, manifest_text: str | None, to
     old = f.change.old.version if f.change.old else ""
     new = f.change.new.version if f.change.new else ""
     below = below_bound(f, ecosystem)
-    ceiling = pin_ceiling(ecosystem, old, below)
+    written = writable_version(ecosystem, below) if below is not None else None
+    ceiling = pin_ceiling(ecosystem, old, written) if below is None or written else ""
     condition, remove_sentence = _remove_when(f, scheme, below)
     lock_kind = lock_kind or ("Gemfile.lock" if ecosystem == "rubygems" else "poetry.lock")
     command = relock_command(lock_kind, f.name, tool_version)
     common = dict(ecosystem=ecosystem, name=f.name, key=f.key, lockfile=f.change.lockfile, file=manifest_path,
                   command=command, remove_when=remove_sentence, markers=f.markers)
 
+    if below is not None and written is None:
+        return PinSuggestion(**common, action="blocked", line=None, text="", requirement="",
+                             blocked_by=f"{below!r} is not a version lockrisk writes into a manifest")
+    below = written
     blocked, alternatives = _blocked(f, ecosystem, scheme, ceiling)
     if blocked:
         return PinSuggestion(**common, action="blocked", line=None, text="", requirement=ceiling,
