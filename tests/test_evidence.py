@@ -424,6 +424,17 @@ def _poetry_package(name: str, version: str, deps: dict[str, str], markers: str 
             f'python-versions = ">=3.7"\ngroups = ["main"]\n{marked}files = []\n{listed}\n')
 
 
+def _poetry_sides(tmp_path, sides: dict[str, tuple[str, str]], python: str = "^3.10") -> tuple:
+    """Write {side: (poetry.lock text, the dependency lines of its pyproject's Poetry table)}; (before, after)."""
+    for side, (lock, dependencies) in sides.items():
+        (tmp_path / side).mkdir()
+        (tmp_path / side / "poetry.lock").write_text(lock)
+        (tmp_path / side / "pyproject.toml").write_text('[tool.poetry]\nname = "x"\nversion = "0"\ndescription = ""\n'
+                                                        'authors = []\n\n[tool.poetry.dependencies]\n'
+                                                        f'python = "{python}"\n{dependencies}')
+    return tmp_path / "before" / "poetry.lock", tmp_path / "after" / "poetry.lock"
+
+
 def test_two_moves_that_each_caused_the_other_are_both_reported(cli, tmp_path) -> None:
     """a-lib 1.1 requires b-lib >= 2 (so b-lib moved because of a-lib), and a-lib 1.0 needed b-lib < 2, which the
     new w-lib rules out (so a-lib moved because of b-lib): each is the other's cause. One is shown inside the
@@ -435,14 +446,8 @@ def test_two_moves_that_each_caused_the_other_are_both_reported(cli, tmp_path) -
         "after": (_poetry_package("a-lib", "1.1.0", {"b-lib": ">=2.0"}) + _poetry_package("app-client", "1.0.0", {"a-lib": ">=1.0"})
                   + _poetry_package("b-lib", "2.0.0", {}) + _poetry_package("w-lib", "1.0.0", {"b-lib": ">=2.0"}) + meta, 'w-lib = "*"\n'),
     }
-    for side, (lock, extra) in sides.items():
-        (tmp_path / side).mkdir()
-        (tmp_path / side / "poetry.lock").write_text(lock)
-        (tmp_path / side / "pyproject.toml").write_text('[tool.poetry]\nname = "x"\nversion = "0"\ndescription = ""\n'
-                                                        'authors = []\n\n[tool.poetry.dependencies]\npython = "^3.10"\n'
-                                                        'app-client = "*"\n' + extra)
-    report = cli(["diff", tmp_path / "before" / "poetry.lock", tmp_path / "after" / "poetry.lock", "-f", "json",
-                  "--all"]).json()
+    before, after = _poetry_sides(tmp_path, {side: (lock, 'app-client = "*"\n' + extra) for side, (lock, extra) in sides.items()})
+    report = cli(["diff", before, after, "-f", "json", "--all"]).json()
     shown = {c["name"] for c in report["changes"]} | {m for c in report["changes"] for m in c["family_members"]}
     assert {"a-lib", "b-lib", "w-lib"} <= shown
     heads = [c for c in report["changes"] if c["family_members"]]
@@ -460,13 +465,8 @@ def test_a_move_whose_old_version_could_not_live_with_an_allowed_upgrade_is_show
         "after": (_poetry_package("app-client", "1.0.0", {"lib-x": ">=1.0"}) + _poetry_package("lib-x", "1.2.0", {"lib-y": ">=1.0"})
                   + _poetry_package("lib-y", "2.0.0", {}) + meta, ">=1,<3"),
     }
-    for side, (lock, wanted) in sides.items():
-        (tmp_path / side).mkdir()
-        (tmp_path / side / "poetry.lock").write_text(lock)
-        (tmp_path / side / "pyproject.toml").write_text('[tool.poetry]\nname = "x"\nversion = "0"\ndescription = ""\n'
-                                                        'authors = []\n\n[tool.poetry.dependencies]\npython = "^3.10"\n'
-                                                        f'app-client = "*"\nlib-y = "{wanted}"\n')
-    by = _diff_paths(cli, tmp_path / "before" / "poetry.lock", tmp_path / "after" / "poetry.lock")
+    by = _diff_paths(cli, *_poetry_sides(tmp_path, {side: (lock, f'app-client = "*"\nlib-y = "{wanted}"\n')
+                                                    for side, (lock, wanted) in sides.items()}))
     assert "lib-x" not in by
     y = by["lib-y"]
     assert y["family_members"] == ["lib-x"] and y["severity"] == "medium"  # the downgrade weighs on it
@@ -486,14 +486,8 @@ def test_a_forked_head_carries_its_members_on_the_entry_that_caused_them(cli, tm
         "after": (client + _poetry_package("argc", "2.1.2", {}, "python_version < '3.8'") + _poetry_package("argc", "3.0.5", {}, "python_version >= '3.8'")
                   + _poetry_package("gen-tool", "1.9.0", {"argc": ">=1"}) + meta),
     }
-    for side, lock in sides.items():
-        (tmp_path / side).mkdir()
-        (tmp_path / side / "poetry.lock").write_text(lock)
-        (tmp_path / side / "pyproject.toml").write_text('[tool.poetry]\nname = "x"\nversion = "0"\ndescription = ""\n'
-                                                        'authors = []\n\n[tool.poetry.dependencies]\npython = "^3.7"\n'
-                                                        'app-client = "*"\n')
-    report = cli(["diff", tmp_path / "before" / "poetry.lock", tmp_path / "after" / "poetry.lock", "-f", "json",
-                  "--all"]).json()
+    before, after = _poetry_sides(tmp_path, {side: (lock, 'app-client = "*"\n') for side, lock in sides.items()}, "^3.7")
+    report = cli(["diff", before, after, "-f", "json", "--all"]).json()
     entries = {c["to"]: c for c in report["changes"] if c["name"] == "argc"}
     assert set(entries) == {"2.1.2", "3.0.5"} and "gen-tool" not in {c["name"] for c in report["changes"]}
     assert entries["3.0.5"]["family_members"] == ["gen-tool"]
@@ -514,15 +508,10 @@ def test_a_package_crowded_out_through_a_package_it_pins_is_shown_with_the_move_
         "after": (_poetry_package("backoff", "1.11.1", {}) + _poetry_package("otlp-exporter", "1.11.1", {"backoff": ">=1.10,<2", "otlp-proto": "1.11.1"})
                   + _poetry_package("otlp-proto", "1.11.1", {"protobuf": ">=3.13"}) + _poetry_package("protobuf", "5.28.2", {}) + store + meta),
     }
-    for side, lock in sides.items():
-        (tmp_path / side).mkdir()
-        (tmp_path / side / "poetry.lock").write_text(lock)
-        wanted = "^4.21.6" if side == "before" else ">=4.21.6,<6.0.0"  # the project widened its range to let 5 in
-        (tmp_path / side / "pyproject.toml").write_text('[tool.poetry]\nname = "x"\nversion = "0"\ndescription = ""\n'
-                                                        'authors = []\n\n[tool.poetry.dependencies]\npython = "^3.10"\n'
-                                                        f'vector-store = "*"\nprotobuf = "{wanted}"\n')
-    report = cli(["diff", tmp_path / "before" / "poetry.lock", tmp_path / "after" / "poetry.lock", "-f", "json",
-                  "--all"]).json()
+    wanted = {"before": "^4.21.6", "after": ">=4.21.6,<6.0.0"}  # the project widened its range to let 5 in
+    before, after = _poetry_sides(tmp_path, {side: (lock, f'vector-store = "*"\nprotobuf = "{wanted[side]}"\n')
+                                             for side, lock in sides.items()})
+    report = cli(["diff", before, after, "-f", "json", "--all"]).json()
     assert [c["name"] for c in report["changes"]] == ["protobuf"]
     protobuf = report["changes"][0]
     assert protobuf["family_members"] == ["backoff", "otlp-exporter", "otlp-proto"]
@@ -627,13 +616,8 @@ def test_a_new_dependency_weighs_by_whether_it_has_anything_to_build(cli, tmp_pa
         "after": package("arrow", "1.4.0", {"tzdata": "*"}, ["arrow-1.4.0-py3-none-any.whl"])
         + core + package("geo-lib", "2.1.0", {"geo-core": ">=1.0"}, ["geo_lib-2.1.0-py3-none-any.whl"]) + tzdata + meta,
     }
-    for side, lock in sides.items():
-        (tmp_path / side).mkdir()
-        (tmp_path / side / "poetry.lock").write_text(lock)
-        (tmp_path / side / "pyproject.toml").write_text('[tool.poetry]\nname = "x"\nversion = "0"\ndescription = ""\n'
-                                                        'authors = []\n\n[tool.poetry.dependencies]\npython = "^3.10"\n'
-                                                        'arrow = "^1.3"\ngeo-lib = "^2.0"\n')
-    by = _diff_paths(cli, tmp_path / "before" / "poetry.lock", tmp_path / "after" / "poetry.lock")
+    by = _diff_paths(cli, *_poetry_sides(tmp_path, {side: (lock, 'arrow = "^1.3"\ngeo-lib = "^2.0"\n')
+                                                    for side, lock in sides.items()}))
     assert (by["arrow"]["severity"], by["geo-lib"]["severity"]) == ("low", "medium")
     (arrow,) = [e for e in by["arrow"]["evidence"] if e["kind"] == "new-dependency"]
     assert arrow["text"].endswith("new code arrives with it, though only as pure-Python wheels (nothing to build)")
