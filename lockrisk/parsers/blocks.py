@@ -115,6 +115,19 @@ class Reuse:
         return package if package.line == line else replace(package, line=line)
 
 
+def to_read(raw_packages: list, headers: list[int], reuse: Reuse | None, entries: dict[str, list[Package]]):
+    """(index, raw, at, line) of each package block a parser must read: its header's line in the text read (`at`)
+    and in the text it came from; a known block's package (the bare header's) goes straight into `entries`."""
+    for index, raw in enumerate(raw_packages):
+        at = line = headers[index] if index < len(headers) else None
+        if reuse is not None:
+            line, known = reuse.place(at, raw)
+            if known is not None:
+                entries.setdefault(known.key, []).append(known)
+                continue
+        yield index, raw, at, line
+
+
 def merged(parsed: dict[str, list[Package]], reuse: Reuse) -> dict[str, list[Package]]:
     """The entries read from the shortened text and the shared ones, per key, in the old text's order."""
     every = [p for found in parsed.values() for p in found] + reuse.others()

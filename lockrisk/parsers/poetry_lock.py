@@ -13,7 +13,7 @@ from typing import Any, Callable
 from lockrisk.errors import ParseError
 from lockrisk.model import Lockfile, Package, Requirement, Source
 from lockrisk.names import pypi_key
-from lockrisk.parsers.blocks import Reuse, merged
+from lockrisk.parsers.blocks import Reuse, merged, to_read
 from lockrisk.parsers.common import (decode_text, header_lines, read_artifact_lists, refuse_conflicts, split_forks,
                                      wheel_tags)
 from lockrisk.parsers.locktoml import BASIC_CHAR
@@ -114,13 +114,7 @@ def parse_poetry_lock(data: bytes, path: str, reuse: Reuse | None = None) -> Loc
     entries: dict[str, list[Package]] = {}
     same: dict[tuple[str, str], list[Requirement]] = {}  # `name = "constraint"`: most are written many times
     shared_groups: dict[tuple, tuple[str, ...]] = {}  # ["main"], ["dev"]: one tuple each
-    for index, raw in enumerate(raw_packages):
-        at = line = headers[index] if index < len(headers) else None
-        if reuse is not None:
-            line, known = reuse.place(at, raw)
-            if known is not None:
-                entries.setdefault(known.key, []).append(known)
-                continue
+    for index, raw, at, line in to_read(raw_packages, headers, reuse, entries):
         if not isinstance(raw, dict):
             raise ParseError(f"{_where(index)}: expected a table", path=path, line=line)
         get = raw.get

@@ -15,7 +15,7 @@ from urllib.parse import parse_qs, urlsplit
 from lockrisk.errors import ParseError
 from lockrisk.model import Lockfile, Package, Requirement, Source
 from lockrisk.names import pypi_key
-from lockrisk.parsers.blocks import NotShared, Reuse, merged
+from lockrisk.parsers.blocks import NotShared, Reuse, merged, to_read
 from lockrisk.parsers.common import (decode_text, header_lines, read_artifact_lists, refuse_conflicts, split_forks,
                                      wheel_tags)
 from lockrisk.parsers.locktoml import BASIC_CHAR
@@ -118,13 +118,7 @@ def parse_uv_lock(data: bytes, path: str, reuse: Reuse | None = None) -> Lockfil
     same: dict[tuple, Requirement] = {}
     if reuse is not None and any(p.key in members for p in reuse.shared.values()):
         raise NotShared  # a workspace member on this side: read as the project, not as a package
-    for index, raw in enumerate(raw_packages):
-        at = line = headers[index] if index < len(headers) else None
-        if reuse is not None:
-            line, known = reuse.place(at, raw)
-            if known is not None:
-                entries.setdefault(known.key, []).append(known)
-                continue
+    for index, raw, at, line in to_read(raw_packages, headers, reuse, entries):
         where = f"package[{index}]"
         if not isinstance(raw, dict) or not isinstance(raw.get("name"), str):
             raise ParseError(f"{where}.name: expected a string", path=path, line=line)
