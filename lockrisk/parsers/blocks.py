@@ -26,7 +26,8 @@ from dataclasses import dataclass, replace
 from typing import Callable
 
 from lockrisk.model import Lockfile, Package
-from lockrisk.parsers.common import line_starts
+from lockrisk.parsers.common import decode_text, line_starts, read_artifact_lists, refuse_conflicts
+from lockrisk.tomlload import loads
 
 _PACKAGE = "[[package]]"
 _END = r"[ \t]*\r?(?:\n|\Z)"
@@ -113,6 +114,18 @@ class Reuse:
     def _at(self, line: int) -> Package:
         package = self.shared[line]
         return package if package.line == line else replace(package, line=line)
+
+
+def lock_document(data: bytes, path: str, reuse: Reuse | None) -> tuple[str, dict, dict[int, set[str]]]:
+    """A poetry.lock's or uv.lock's text as read (shortened with `reuse`), its TOML document without the hash
+    lists, and the wheel tags of each list by the line it sits on. Merge-conflict markers are looked for in the
+    whole text (`reuse` was cut from `data` decoded)."""
+    text = reuse.whole if reuse is not None else decode_text(data, path)
+    refuse_conflicts(text, path)
+    if reuse is not None:
+        text = reuse.text
+    stripped, wheels = read_artifact_lists(text)
+    return text, loads(stripped, path), wheels
 
 
 def to_read(raw_packages: list, headers: list[int], reuse: Reuse | None, entries: dict[str, list[Package]]):

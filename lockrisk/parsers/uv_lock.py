@@ -15,11 +15,9 @@ from urllib.parse import parse_qs, urlsplit
 from lockrisk.errors import ParseError
 from lockrisk.model import Lockfile, Package, Requirement, Source
 from lockrisk.names import pypi_key
-from lockrisk.parsers.blocks import NotShared, Reuse, merged, to_read
-from lockrisk.parsers.common import (decode_text, header_lines, read_artifact_lists, refuse_conflicts, split_forks,
-                                     wheel_tags)
+from lockrisk.parsers.blocks import NotShared, Reuse, lock_document, merged, to_read
+from lockrisk.parsers.common import header_lines, split_forks, wheel_tags
 from lockrisk.parsers.locktoml import BASIC_CHAR
-from lockrisk.tomlload import loads
 
 _PACKAGE_HEADER = re.compile(r"^\[\[(package|distribution)\]\]\s*$", re.M)
 _LOCAL = ("editable", "virtual", "directory", "path")
@@ -92,12 +90,7 @@ def _declared(items: Any, group: str, line: int | None) -> list[Requirement]:
 def parse_uv_lock(data: bytes, path: str, reuse: Reuse | None = None) -> Lockfile:
     """Read a uv.lock; with `reuse`, the blocks it shares with the other side of a pair stand for the packages
     read there (see `lockrisk.parsers.blocks`)."""
-    text = reuse.whole if reuse is not None else decode_text(data, path)  # (`reuse` was cut from `data` decoded)
-    refuse_conflicts(text, path)
-    if reuse is not None:
-        text = reuse.text
-    stripped, wheels = read_artifact_lists(text)
-    doc = loads(stripped, path)
+    text, doc, wheels = lock_document(data, path, reuse)
     schema = doc.get("version")
     raw_packages = doc.get("package", doc.get("distribution"))
     if not isinstance(schema, int) or not isinstance(raw_packages, list):
