@@ -61,9 +61,12 @@ _GROUP_TIERS = {
     "type-checking": "development", "typecheck": "development", "format": "development",
     "formatting": "development", "pre-commit": "development", "benchmark": "development",
     "benchmarks": "development", "bench": "development", "perf": "development", "profiling": "development",
+    "prof": "development", "style": "development", "vscode": "development", "editor": "development",
     "docs": "docs", "doc": "docs", "documentation": "docs", "markdown-docs": "docs",
     "assets": "build", "build": "build",
 }
+
+_TEST_WORDS = frozenset({"test", "tests", "testing", "spec", "specs"})  # a word of a group's name that says test
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -91,7 +94,7 @@ def group_tier(group: str) -> str | None:
         return None
     if g in _GROUP_TIERS:
         return _GROUP_TIERS[g]
-    if g.startswith("test"):
+    if g.startswith("test") or not _TEST_WORDS.isdisjoint(g.split("-")):  # formula-test, integration-tests
         return "test"
     return None
 

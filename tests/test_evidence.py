@@ -367,6 +367,9 @@ def test_an_ignored_member_no_longer_weighs_on_the_upgrade_that_forced_it(cli, t
     pytest.param("benchmark", "development", "low", id="a-benchmark-group-is-development"),
     pytest.param("Type_Checking", "development", "low", id="names-compare-as-pep-735-normalizes-them"),
     pytest.param("web", "runtime-critical", "medium", id="a-group-whose-name-says-nothing-is-runtime"),
+    pytest.param("style", "development", "low", id="a-style-group-is-development"),
+    pytest.param("formula_test", "test", "low", id="a-word-of-the-name-says-test"),
+    pytest.param("latest", "runtime-critical", "medium", id="test-inside-a-word-is-not-a-test-group"),
 ])
 def test_a_dependency_group_is_weighed_by_what_its_name_says(cli, tmp_path, group, tier, severity) -> None:
     """httpx moved from [project] dependencies into a PEP 735 group: h11, which only httpx pulls in (through
