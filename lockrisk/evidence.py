@@ -29,6 +29,7 @@ without weighing (a tier, who forced the move).
 from __future__ import annotations
 
 import functools
+import re
 from dataclasses import dataclass
 from typing import Literal
 
@@ -277,12 +278,78 @@ def _wheel_evidence(f: Finding, graph: Graph) -> list[Evidence]:
     had, has = wheel_families(change.old.wheels), wheel_families(change.new.wheels)
     if "any" in has or "any" in had:
         return []
-    lost = sorted((had - has) & DEPLOYED)
+    lost = [family for family in sorted((had - has) & DEPLOYED) if installed_on(graph, f.key, family)]
     if not lost:
         return []
     return [Evidence(kind="platform", source=f"{graph.lockfile.kind} wheels", level="high",
                      text=f"{change.name} {change.new.version} has no wheel for {', '.join(lost)}, which "
                           f"{change.old.version} had: it builds from source there, or fails to install")]
+
+
+# the marker environment of each deployed platform family (musl cannot be told from glibc by markers)
+_PLATFORM_ENV = {
+    "linux-x86_64": ("linux", "Linux", "x86_64", "posix"), "linux-arm64": ("linux", "Linux", "aarch64", "posix"),
+    "musl-x86_64": ("linux", "Linux", "x86_64", "posix"), "musl-arm64": ("linux", "Linux", "aarch64", "posix"),
+    "macos-x86_64": ("darwin", "Darwin", "x86_64", "posix"), "macos-arm64": ("darwin", "Darwin", "arm64", "posix"),
+    "windows-x86_64": ("win32", "Windows", "AMD64", "nt"),
+}
+_MARKER_PYTHONS = ("3.8", "3.9", "3.10", "3.11", "3.12", "3.13", "3.14")
+_EXTRA = re.compile(r"""extra\s*==\s*["']([^"']*)["']""")
+
+
+def installed_on(graph: Graph, key: str, family: str) -> bool:
+    """Whether some chain of requirements from the project reaches `key` on `family` (linux-arm64, ...), reading
+    the environment markers along it: torch pulls the CUDA packages only where `platform_machine == "x86_64"`, so
+    a CUDA wheel lost for linux-arm64 is never missed there. True when it cannot be told (no project
+    requirements, a marker lockrisk cannot read)."""
+    if family not in _PLATFORM_ENV or not graph.lockfile.direct:
+        return True
+    memo = graph.memo.setdefault("installed-on", {})
+    reached = memo.get(family)
+    if reached is None:
+        reached = memo[family] = _reached(graph, family)
+    return key in reached
+
+
+def _reached(graph: Graph, family: str) -> set[str]:
+    work = [r.key for r in graph.lockfile.direct if _may_apply(r.markers, family)]
+    seen: set[str] = set()
+    while work:
+        k = work.pop()
+        if k in seen:
+            continue
+        seen.add(k)
+        package = graph.packages.get(k)
+        if package is not None:
+            work.extend(r.key for r in package.requires if r.key not in seen and _may_apply(r.markers, family))
+    return seen
+
+
+@functools.lru_cache(maxsize=4096)  # a lock repeats a handful of marker strings on thousands of edges
+def _may_apply(markers: str | None, family: str) -> bool:
+    """Whether a requirement with these markers can apply on `family`, for some Python 3 and any extra it names."""
+    if not markers or not markers.strip():
+        return True
+    from packaging.markers import InvalidMarker, Marker, UndefinedComparison, UndefinedEnvironmentName
+
+    try:
+        marker = Marker(markers)
+    except InvalidMarker:
+        return True  # Poetry's `python = "..."` shorthand and the like: it may apply
+    sys_platform, system, machine, os_name = _PLATFORM_ENV[family]
+    for python in _MARKER_PYTHONS:
+        for extra in ("", *_EXTRA.findall(markers)):
+            env = {"sys_platform": sys_platform, "platform_system": system, "platform_machine": machine,
+                   "os_name": os_name, "python_version": python, "python_full_version": python + ".0",
+                   "implementation_name": "cpython", "platform_python_implementation": "CPython",
+                   "implementation_version": python + ".0", "platform_release": "", "platform_version": "",
+                   "extra": extra}
+            try:
+                if marker.evaluate(env):
+                    return True
+            except (UndefinedComparison, UndefinedEnvironmentName, ValueError, TypeError):
+                return True
+    return False
 
 
 def new_dependency_evidence(f: Finding, graph: Graph, old_graph: Graph | None) -> list[Evidence]:

@@ -644,3 +644,39 @@ def test_a_dependency_the_project_asks_for_only_on_newer_pythons_is_not_a_runtim
             f'[tool.poetry.dependencies]\npython = ">=3.8"\nnumpy = {entry}\n')
     numpy = _diff_paths(cli, tmp_path / "case" / "before" / "poetry.lock", tmp_path / "case" / "after" / "poetry.lock")
     assert numpy["numpy"]["severity"] == severity
+
+
+@pytest.mark.parametrize("markers, lost", [
+    ('platform_system == "Linux" and platform_machine == "x86_64"', None),
+    ('sys_platform == "linux"', "linux-arm64"),
+    (None, "linux-arm64"),
+])
+def test_a_lost_wheel_counts_only_where_the_package_is_installed(cli, tmp_path, markers, lost) -> None:
+    """cuda-jit 12.4.127 dropped its linux-arm64 wheel; torch-like pulls it (through cuda-solver) only where its
+    markers say. Only x86_64 Linux: the arm64 loss is never missed (a real open-interpreter pair had this shape);
+    all Linux, or everywhere: it is."""
+    def block(name: str, version: str, deps: dict[str, str], wheels: list[str]) -> str:
+        listed = "".join(f'{k} = {v}\n' for k, v in deps.items())
+        items = "".join(f'    {{file = "{w}", hash = "sha256:{"0" * 64}"}},\n' for w in wheels)
+        return (f'[[package]]\nname = "{name}"\nversion = "{version}"\ndescription = ""\noptional = false\n'
+                f'python-versions = ">=3"\nfiles = [\n{items}]\n' + (f"\n[package.dependencies]\n{listed}" if deps else "")
+                + "\n")
+
+    edge = ('{version = "11.4.5", markers = "' + markers.replace('"', '\\"') + '"}') if markers else '"11.4.5"'
+    arches = {"before": ["manylinux2014_x86_64", "manylinux2014_aarch64"], "after": ["manylinux2014_x86_64"]}
+    for side, version in (("before", "12.4.99"), ("after", "12.4.127")):
+        lock = (block("cuda-jit", version, {}, [f"cuda_jit-{version}-py3-none-{a}.whl" for a in arches[side]])
+                + block("cuda-solver", "11.4.5", {"cuda-jit": '"*"'}, ["cuda_solver-11.4.5-py3-none-manylinux2014_x86_64.whl"])
+                + block("torch-like", "2.2.0", {"cuda-solver": edge}, ["torch_like-2.2.0-py3-none-any.whl"])
+                + '[metadata]\nlock-version = "2.0"\npython-versions = "^3.10"\ncontent-hash = "x"\n')
+        (tmp_path / side).mkdir()
+        (tmp_path / side / "poetry.lock").write_text(lock)
+        (tmp_path / side / "pyproject.toml").write_text('[tool.poetry]\nname = "x"\nversion = "0"\ndescription = ""\n'
+                                                        'authors = []\n\n[tool.poetry.dependencies]\npython = "^3.10"\n'
+                                                        'torch-like = "^2.2"\n')
+    jit = _diff_paths(cli, tmp_path / "before" / "poetry.lock", tmp_path / "after" / "poetry.lock")["cuda-jit"]
+    platform = [e["text"] for e in jit["evidence"] if e["kind"] == "platform"]
+    if lost is None:
+        assert platform == [] and jit["severity"] == "info"
+    else:
+        assert platform and f"has no wheel for {lost}" in platform[0] and jit["severity"] == "high"
