@@ -122,6 +122,8 @@ def main() -> int:
         import lockrisk.weigh
 
         lockrisk.weigh.breakages = lambda ecosystem=None: ()  # what the generic evidence finds on its own
+    from lockrisk.errors import LockriskError
+
     incidents = tomllib.loads(args.incidents.read_text())["incident"]
     if args.ecosystem:
         incidents = [i for i in incidents if i["ecosystem"] == args.ecosystem]
@@ -132,7 +134,11 @@ def main() -> int:
             if sides is None:
                 skipped.append(incident["id"])
                 continue
-            results.append(judge(incident, *sides, args.online))
+            try:
+                results.append(judge(incident, *sides, args.online))
+            except LockriskError as exc:  # a lockfile lockrisk refuses (a committed merge conflict): counted as missed
+                results.append({"id": incident["id"], "rank": None, "changes": 0, "evidence": [], "noise": 0,
+                                "severity": f"error: {exc.message}"})
     if not results:
         print(f"no incident could be read ({len(skipped)} repositories not fetched)")
         return 1
