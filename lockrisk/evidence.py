@@ -305,23 +305,37 @@ def installed_on(graph: Graph, key: str, family: str) -> bool:
     if family not in _PLATFORM_ENV or not graph.lockfile.direct:
         return True
     memo = graph.memo.setdefault("installed-on", {})
-    reached = memo.get(family)
-    if reached is None:
-        reached = memo[family] = _reached(graph, family)
-    return key in reached
+    if family not in memo:
+        memo[family] = _reached(graph, family)
+    reached = memo[family]
+    return reached is None or key in reached
 
 
-def _reached(graph: Graph, family: str) -> set[str]:
+MARKED_EDGES = 5_000  # edges with markers one platform's walk reads before it stops telling (None: unknown)
+
+
+def _reached(graph: Graph, family: str) -> set[str] | None:
     work = [r.key for r in graph.lockfile.direct if _may_apply(r.markers, family)]
     seen: set[str] = set()
+    marked = 0
     while work:
         k = work.pop()
         if k in seen:
             continue
         seen.add(k)
         package = graph.packages.get(k)
-        if package is not None:
-            work.extend(r.key for r in package.requires if r.key not in seen and _may_apply(r.markers, family))
+        if package is None:
+            continue
+        for r in package.requires:
+            if r.key in seen:
+                continue
+            if r.markers:
+                marked += 1
+                if marked > MARKED_EDGES:
+                    return None
+                if not _may_apply(r.markers, family):
+                    continue
+            work.append(r.key)
     return seen
 
 
@@ -338,7 +352,7 @@ def _may_apply(markers: str | None, family: str) -> bool:
         return True  # Poetry's `python = "..."` shorthand and the like: it may apply
     sys_platform, system, machine, os_name = _PLATFORM_ENV[family]
     for python in _MARKER_PYTHONS:
-        for extra in ("", *_EXTRA.findall(markers)):
+        for extra in ("", *_EXTRA.findall(markers)[:8]):
             env = {"sys_platform": sys_platform, "platform_system": system, "platform_machine": machine,
                    "os_name": os_name, "python_version": python, "python_full_version": python + ".0",
                    "implementation_name": "cpython", "platform_python_implementation": "CPython",

@@ -138,8 +138,8 @@ def _brought_by(key: str, held: dict[str, Package], new_graph: Graph, old_graph:
         if k in old_graph.packages or k in new_graph.direct or len(seen) > MAX_HELD:
             return False
         edges = new_graph.dependents(k)
-        if not edges:
-            return False
+        if not edges or len(work) + len(edges) > MAX_HELD:
+            return False  # nothing brings it, or too much to tell: it stands as a conflict
         work.extend(edge.parent.key for edge in edges)
     return True
 

@@ -115,5 +115,30 @@ def wide_pyproject(folder: Path, scale: float = 1.0) -> tuple[Path, Path]:
     return _write_pair(folder, "uv.lock", lock("1.0.0"), lock("2.0.0"))
 
 
+def many_markers(folder: Path, scale: float = 1.0) -> tuple[Path, Path]:
+    """12,000 packages under one root, each edge with its own environment markers, and every package losing its
+    linux-arm64 wheel: whether each is installed there is read once, up to a bound, not once per package."""
+    n = max(10, int(12000 * scale))
+
+    def block(name: str, version: str, wheels: list[str], deps: str = "") -> str:
+        items = "".join(f'    {{file = "{name}-{version}-py3-none-{w}.whl", hash = "sha256:{"0" * 64}"}},\n' for w in wheels)
+        return (f'[[package]]\nname = "{name}"\nversion = "{version}"\ndescription = "x"\noptional = false\n'
+                f'python-versions = ">=3.8"\nfiles = [\n{items}]\n' + (f"\n[package.dependencies]\n{deps}" if deps else "") + "\n")
+
+    def lock(version: str, wheels: list[str]) -> str:
+        deps = "".join(f'm{i} = {{version = "*", markers = "platform_release != \\"r{i}\\" and extra == \\"e{i}\\""}}\n'
+                       for i in range(n))
+        return (block("marked-root", "1.0.0", ["any"], deps) + "".join(block(f"m{i}", version, wheels) for i in range(n))
+                + POETRY_TAIL)
+
+    before, after = _write_pair(folder, "poetry.lock", lock("1.0.0", ["manylinux2014_x86_64", "manylinux2014_aarch64"]),
+                                lock("1.0.1", ["manylinux2014_x86_64"]))
+    for side in ("before", "after"):
+        (folder / side / "pyproject.toml").write_text('[tool.poetry]\nname = "x"\nversion = "0"\ndescription = ""\n'
+                                                      'authors = []\n\n[tool.poetry.dependencies]\npython = "^3.10"\n'
+                                                      'marked-root = "*"\n')
+    return before, after
+
+
 SHAPES = {"big-ring": big_ring, "forced-ring": forced_ring, "long-chain": long_chain, "many-findings": many_findings, "long-lines": long_lines,
-          "backtracking-gemfile": backtracking_gemfile, "wide-pyproject": wide_pyproject}
+          "backtracking-gemfile": backtracking_gemfile, "wide-pyproject": wide_pyproject, "many-markers": many_markers}

@@ -15,7 +15,7 @@ from hostile_shapes import SHAPES
 
 ROOT = Path(__file__).resolve().parent.parent
 SCALE = {"big-ring": 0.2, "forced-ring": 0.2, "long-chain": 0.5, "many-findings": 0.25, "long-lines": 1.0,
-         "backtracking-gemfile": 1.0, "wide-pyproject": 1.0}
+         "backtracking-gemfile": 1.0, "wide-pyproject": 1.0, "many-markers": 0.5}
 
 
 def run(args: list[str], cwd: Path, env: dict[str, str] | None = None) -> tuple[subprocess.CompletedProcess, float]:
