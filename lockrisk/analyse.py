@@ -133,8 +133,7 @@ def analyse_change(change: Change, graph: Graph, old_graph: Graph | None = None)
                                         requirement=UNRECORDED, floor_only=False, admits_old=None,
                                         markers=edge.requirement.markers))
             continue
-        judged = _judged(scheme, text, old_version)
-        floor, admits_old = judged
+        floor, admits_old = _judged(scheme, text, old_version)
         dependents.append(Dependent(name=edge.parent.name, version=edge.parent.version,
                                     requirement=text or scheme.any_version,
                                     floor_only=floor, admits_old=admits_old, markers=edge.requirement.markers))

@@ -59,6 +59,18 @@ class Evidence:
         return {"kind": self.kind, "source": self.source, "text": self.text, "level": self.level}
 
 
+CERTAIN = ("known-breakage", "runtime", "yanked")  # kinds that say a release breaks, not that it may
+
+
+def breaks_inside_its_line(f: Finding) -> bool:
+    """An upward minor, patch or calendar move that certain evidence says breaks: no ceiling on the old major
+    line would hold it back, only a pin below the broken release (lockrisk.suggest.below_bound)."""
+    change = f.change
+    return (change.jump.direction == "up" and change.jump.kind in ("minor", "patch", "calver")
+            and change.old is not None and change.new is not None and f.assessment is not None
+            and any(e.kind in CERTAIN for e in f.assessment.evidence))
+
+
 def release_line(version: ParsedVersion) -> tuple[int, ...]:
     """The line a version belongs to for compatibility: (3,) for 3.0.2, (0, 24) for 0.24.1, (0, 0, 55) for 0.0.55."""
     release = version.release or (0,)

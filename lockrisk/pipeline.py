@@ -13,6 +13,7 @@ from typing import Callable
 from lockrisk.analyse import Finding, analyse
 from lockrisk.diff import diff_lockfiles
 from lockrisk.errors import LockriskError
+from lockrisk.evidence import breaks_inside_its_line
 from lockrisk.graph import Graph
 from lockrisk.inputs import read_regular
 from lockrisk.model import Lockfile
@@ -185,23 +186,16 @@ READ_BACK_LIMIT = 50
 READ_BACK_BYTES = 128 * 1024  # manifest text read back at planning time, over all pins of one report
 
 
-CERTAIN = ("known-breakage", "runtime", "yanked")  # lockrisk.suggest.CERTAIN, without importing the pin code
-
-
 def wants_pin(f: Finding, pin_at: str) -> bool:
     """Floated (or forced) major moves at or above the threshold that the project did not ask for, and moves inside
     a major line at or above it that certainly break (a catalogued breakage, a runtime they cannot install on, a
     yank): those are kept below the broken release."""
     if f.assessment is None:
         return False
-    if f.change.jump.kind == "exposed":
+    if f.change.jump.kind == "exposed" or breaks_inside_its_line(f):
         return severity_rank(f.assessment.severity) <= severity_rank(pin_at)
-    if f.change.jump.direction != "up" or f.change.old is None or f.change.new is None:
+    if f.change.jump.kind != "major" or f.change.jump.direction != "up":
         return False
-    if f.change.jump.kind != "major":
-        return (f.change.jump.kind in ("minor", "patch", "calver")
-                and any(e.kind in CERTAIN for e in f.assessment.evidence)
-                and severity_rank(f.assessment.severity) <= severity_rank(pin_at))
     if f.direct and (f.forced or f.intended):
         return False  # the project asked for it
     if f.direct and not f.own_floor_only:

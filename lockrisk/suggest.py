@@ -13,7 +13,7 @@ from typing import Any, Literal
 from lockrisk.analyse import Finding
 from lockrisk.edit import PIN_MARK, REMOVE_MARK, pin_ceiling
 from lockrisk.errors import VersionError
-from lockrisk.evidence import line_text, name_list
+from lockrisk.evidence import breaks_inside_its_line, line_text, name_list
 from lockrisk.render.escape import plain
 from lockrisk.versions import scheme_for
 
@@ -101,24 +101,19 @@ def _safe(text: str) -> str:
     return plain(text).replace("\u23ce", " ")
 
 
-CERTAIN = ("known-breakage", "runtime", "yanked")  # evidence that a release breaks, not that it may
-
-
 def below_bound(f: Finding, ecosystem: str) -> str | None:
     """For a move that stayed inside its major line and carries certain evidence against it: the version a pin
     keeps it under (the new version, or the first broken release the catalogue names between the two). None for a
     move into a new major line, which a ceiling on the old line holds back."""
     change = f.change
-    if (change.old is None or change.new is None or change.jump.kind in ("major", "exposed")
-            or change.jump.direction != "up" or f.assessment is None
-            or not any(e.kind in CERTAIN for e in f.assessment.evidence)):
+    if not breaks_inside_its_line(f):
         return None
-    bound = change.new.version
+    bound = change.new.version  # type: ignore[union-attr]
     kb = f.assessment.known_breakage
     if kb is not None:
         scheme, gap = scheme_for(ecosystem), " " if ecosystem == "rubygems" else ""
         try:
-            inside = scheme.constraint(f">{gap}{change.old.version}, <={gap}{bound}")
+            inside = scheme.constraint(f">{gap}{change.old.version}, <={gap}{bound}")  # type: ignore[union-attr]
             for v in scheme.constraint(kb.versions).floors():
                 if inside.admits(v) and scheme.constraint(f"<{gap}{bound}").admits(v):
                     bound = v  # the first broken release after the old version
@@ -235,7 +230,6 @@ def suggest_pin(f: Finding, *, manifest_path: str, manifest_text: str | None, to
     new = f.change.new.version if f.change.new else ""
     below = below_bound(f, ecosystem)
     written = writable_version(ecosystem, below) if below is not None else None
-    ceiling = pin_ceiling(ecosystem, old, written) if below is None or written else ""
     condition, remove_sentence = _remove_when(f, scheme, below)
     lock_kind = lock_kind or ("Gemfile.lock" if ecosystem == "rubygems" else "poetry.lock")
     command = relock_command(lock_kind, f.name, tool_version)
@@ -246,6 +240,7 @@ def suggest_pin(f: Finding, *, manifest_path: str, manifest_text: str | None, to
         return PinSuggestion(**common, action="blocked", line=None, text="", requirement="",
                              blocked_by=f"{below!r} is not a version lockrisk writes into a manifest")
     below = written
+    ceiling = pin_ceiling(ecosystem, old, below)
     blocked, alternatives = _blocked(f, ecosystem, scheme, ceiling)
     if blocked:
         return PinSuggestion(**common, action="blocked", line=None, text="", requirement=ceiling,

@@ -595,8 +595,8 @@ def _with_members(head: Finding, members: list[Finding], lockstep: set[str], tra
         if by is None:
             crowded.append(moved)
         else:
-            required.setdefault("" if by.name == head.name or _dep_key(graph, by.name) == head.key
-                                else f"{by.name} {by.version}", []).append(moved)
+            required.setdefault("" if _dep_key(graph, by.name) == head.key else f"{by.name} {by.version}",
+                                []).append(moved)
     if pinned:
         evidence.append(Evidence(kind="family", source=lock, level="context",
                                  text=f"moved in lockstep with {len(pinned)} packages it pins exactly: "
@@ -605,24 +605,24 @@ def _with_members(head: Finding, members: list[Finding], lockstep: set[str], tra
         move = f"{head.change.old.version} -> {head.change.new.version}"  # type: ignore[union-attr]
         evidence.append(Evidence(kind="family", source=lock, level="context",
                                  text=f"one release train: {name_list(train, 6)} moved {move} with it "
-                                      f"({lock} does not record whether it pins {'them' if len(train) > 1 else 'it'} "
-                                      "exactly)"))
+                                      f"({lock} does not record whether it pins {_them(train)} exactly)"))
     for by, names in sorted(required.items(), key=lambda item: item[0] != ""):
         text = (f"its new version requires {name_list(names, 6)}, which moved with it" if not by
-                else f"{name_list(names, 6)} moved with it through {by}, which requires "
-                + ("them" if len(names) > 1 else "it"))
+                else f"{name_list(names, 6)} moved with it through {by}, which requires {_them(names)}")
         evidence.append(Evidence(kind="family", source=lock, level="context",
-                                 text=text + ": reverting or capping it holds " + ("them" if len(names) > 1 else "it")
-                                 + " back too"))
+                                 text=f"{text}: reverting or capping it holds {_them(names)} back too"))
     if crowded:
+        theirs = "their old versions cannot" if len(crowded) > 1 else "its old version cannot"
         evidence.append(Evidence(kind="family", source=lock, level="context",
-                                 text=f"{name_list(crowded, 6)} moved with it: "
-                                      + ("their old versions cannot" if len(crowded) > 1 else "its old version cannot")
-                                      + " live with what it brought in; reverting or capping it holds "
-                                      + ("them" if len(crowded) > 1 else "it") + " back too"))
+                                 text=f"{name_list(crowded, 6)} moved with it: {theirs} live with what it brought in; "
+                                      f"reverting or capping it holds {_them(crowded)} back too"))
     evidence.sort(key=lambda e: _evidence_rank(e, a.tier))
     assessment = replace(a, severity=severity, score=score, evidence=tuple(evidence), known_breakage=known)
     return replace(head, family=head.name, family_members=tuple(m.name for m in members), assessment=assessment)
+
+
+def _them(members: list[str]) -> str:
+    return "them" if len(members) > 1 else "it"
 
 
 def _required_by(m: Finding, graph: Graph) -> Dependent | None:

@@ -53,8 +53,13 @@ class PinRequest:
         from lockrisk.versions import scheme_for
 
         if self.below:
-            return f"< {self.below}" if self.ecosystem == "rubygems" else f"<{self.below}"
+            return _below_clause(self.ecosystem, self.below)
         return scheme_for(self.ecosystem).upper_bound(self.old)
+
+
+def _below_clause(ecosystem: str, below: str) -> str:
+    """`< 1.3.5` in a Gemfile, `<1.3.5` in a pyproject.toml."""
+    return f"< {below}" if ecosystem == "rubygems" else f"<{below}"
 
 
 def pin_ceiling(ecosystem: str, old: str, below: str | None = None) -> str:
@@ -64,11 +69,11 @@ def pin_ceiling(ecosystem: str, old: str, below: str | None = None) -> str:
     if below is None:
         return scheme_for(ecosystem).ceiling_for(old)
     if ecosystem == "rubygems":
-        return f"< {below}"
+        return _below_clause(ecosystem, below)
     from lockrisk.versions.pep440 import _floor
 
     floor = _floor(old)
-    return (f">={floor}," if floor else "") + f"<{below}"
+    return (f">={floor}," if floor else "") + _below_clause(ecosystem, below)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
